@@ -1,0 +1,333 @@
+/*
+ * conn.c - one client: bytes in through the framer, requests out to the
+ * command table, replies back.  It only moves bytes; parsing is proto.c's.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "commands.h"
+#include "conn.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "util.h"
+
+struct conn {
+    struct server *srv;         /* borrowed */
+    struct bufferevent *bev;    /* owned; NULL once closed */
+    struct proto_framer fr;
+    uint64_t id;
+    unsigned refs;              /* 1 for the socket + 1 per request */
+    unsigned in_flight;         /* requests handed out, not yet answered */
+    bool is_closing;            /* close once the output has drained */
+    bool is_eof;                /* the client sent end-of-file */
+    bool is_out_full;           /* output over CONN_MAX_PENDING_OUT */
+    bool is_reading;            /* EV_READ enabled on bev */
+};
+
+static void update_reading(struct conn *c);
+
+
+static void
+conn_free(struct conn *c)
+{
+    proto_framer_reset(&c->fr);
+    free(c);
+}
+
+/* Drop one reference; the last frees the struct. */
+static void
+conn_put(struct conn *c)
+{
+    assert(c->refs > 0);
+    if (--c->refs == 0)
+        conn_free(c);
+}
+
+/* Run read_cb again from the loop, not from here: lines may be waiting in
+ * the framer with no new bytes to come. */
+static void
+conn_resume(struct conn *c)
+{
+    if (c->bev && !c->is_closing)
+        bufferevent_trigger(c->bev, EV_READ,
+                            BEV_TRIG_IGNORE_WATERMARKS |
+                                BEV_TRIG_DEFER_CALLBACKS);
+}
+
+void
+conn_ref(struct conn *c)
+{
+    c->refs++;
+    c->in_flight++;
+}
+
+void
+conn_unref(struct conn *c)
+{
+    assert(c->in_flight > 0);
+    c->in_flight--;
+    /* A slot freed after the cap, or the last reply owed after
+     * end-of-file: read_cb has work to do again. */
+    if (c->bev && (c->in_flight == CONN_MAX_IN_FLIGHT - 1 ||
+                   (c->is_eof && c->in_flight == 0))) {
+        update_reading(c);
+        conn_resume(c);
+    }
+    conn_put(c);
+}
+
+void
+conn_close(struct conn *c)
+{
+    if (c->bev == NULL)
+        return;
+    log_debug("conn %llu: closed", (unsigned long long)c->id);
+    bufferevent_free(c->bev);
+    c->bev = NULL;
+    server_conn_remove(c->srv, c);
+    conn_put(c);    /* the socket's reference */
+}
+
+bool
+conn_is_open(const struct conn *c)
+{
+    return c->bev != NULL && !c->is_closing;
+}
+
+struct server *
+conn_server(const struct conn *c)
+{
+    return c->srv;
+}
+
+uint64_t
+conn_id(const struct conn *c)
+{
+    return c->id;
+}
+
+/*
+ * Read from the socket only while it can lead somewhere: not closing, no
+ * end-of-file yet, the client reading its replies (output under
+ * CONN_MAX_PENDING_OUT, with hysteresis) and a request slot free.  While
+ * reading is off the kernel's socket buffer fills and the client blocks,
+ * so a client cannot make searchd hold more than a bounded amount.
+ */
+static void
+update_reading(struct conn *c)
+{
+    size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
+    bool want;
+
+    if (!c->is_out_full && out > CONN_MAX_PENDING_OUT)
+        c->is_out_full = true;
+    else if (c->is_out_full && out <= CONN_MAX_PENDING_OUT / 2)
+        c->is_out_full = false;
+    want = !c->is_closing && !c->is_eof && !c->is_out_full &&
+           c->in_flight < CONN_MAX_IN_FLIGHT;
+    if (want == c->is_reading)
+        return;
+    c->is_reading = want;
+    if (want)
+        bufferevent_enable(c->bev, EV_READ);
+    else
+        bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Close once everything queued is written (write_cb does it). */
+static void
+conn_finish(struct conn *c)
+{
+    c->is_closing = true;
+    update_reading(c);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        conn_close(c);
+        return;
+    }
+    bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+}
+
+void
+conn_send(struct conn *c, const char *line, size_t len)
+{
+    if (c->bev == NULL || c->is_closing)
+        return;
+    bufferevent_write(c->bev, line, len);
+    update_reading(c);
+}
+
+void
+conn_send_and_close(struct conn *c, const char *line, size_t len)
+{
+    if (c->bev == NULL || c->is_closing)
+        return;
+    bufferevent_write(c->bev, line, len);
+    conn_finish(c);
+}
+
+static void
+send_error(struct conn *c, const json_t *id, const char *code,
+           const char *msg, bool must_close)
+{
+    size_t len;
+    char *line = proto_reply_error(id, code, msg, &len);
+
+    if (must_close)
+        conn_send_and_close(c, line, len);
+    else
+        conn_send(c, line, len);
+    free(line);
+}
+
+static void
+handle_line(struct conn *c, const char *line, size_t len)
+{
+    struct proto_request req;
+    struct proto_error perr;
+
+    if (proto_parse_request(line, len, &req, &perr) < 0) {
+        log_warn("conn %llu: %s: %s; request \"%.60s\"",
+                 (unsigned long long)c->id, perr.code, perr.message, line);
+        send_error(c, perr.id, perr.code, perr.message, perr.must_close);
+        proto_error_clear(&perr);
+        return;
+    }
+    log_debug("conn %llu: %s", (unsigned long long)c->id,
+              proto_op_name(req.op));
+    commands_dispatch(c, &req);
+    proto_request_clear(&req);
+}
+
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    unsigned handled = 0;
+
+    for (;;) {
+        const char *line;
+        size_t len;
+        enum proto_frame fr;
+
+        if (c->is_closing || c->bev == NULL)
+            return;
+        if (c->in_flight >= CONN_MAX_IN_FLIGHT) {
+            /* Hold the rest (reading is off) until a reply frees a
+             * slot; conn_unref calls us again. */
+            update_reading(c);
+            return;
+        }
+        fr = proto_framer_next(&c->fr, &line, &len);
+        if (fr == PROTO_FRAME_LINE) {
+            handle_line(c, line, len);
+            if (++handled >= CONN_MAX_REQS_PER_EVENT) {
+                /* Be fair to other clients; go on in a later round. */
+                conn_resume(c);
+                return;
+            }
+            continue;
+        }
+        if (fr == PROTO_FRAME_TOO_BIG) {
+            char msg[96];
+            log_warn("conn %llu: request line over %d bytes; closing",
+                     (unsigned long long)c->id, SD_PROTO_MAX_LINE);
+            snprintf(msg, sizeof msg, "request line over %d bytes",
+                     SD_PROTO_MAX_LINE);
+            send_error(c, NULL, SD_ERR_TOO_BIG, msg, true);
+            return;
+        }
+        /* Need more: move what the socket has into the framer. */
+        if (evbuffer_get_length(in) == 0) {
+            if (!c->is_eof)
+                return;
+            /* End-of-file ends an unterminated last line too. */
+            if (proto_framer_has_partial(&c->fr)) {
+                proto_framer_push(&c->fr, "\n", 1);
+                continue;
+            }
+            /* Answer everything asked before closing. */
+            if (c->in_flight == 0)
+                conn_finish(c);
+            return;
+        }
+        {
+            char buf[16384];
+            int n = evbuffer_remove(in, buf, sizeof buf);
+            if (n <= 0)
+                return;
+            if (proto_framer_push(&c->fr, buf, (size_t)n) ==
+                PROTO_FRAME_TOO_BIG)
+                continue; /* reported by proto_framer_next above */
+        }
+    }
+}
+
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+
+    if (c->is_closing &&
+        evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        conn_close(c);
+        return;
+    }
+    update_reading(c);
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+
+    if (what & BEV_EVENT_ERROR) {
+        log_debug("conn %llu: %s", (unsigned long long)c->id,
+                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        conn_close(c);
+        return;
+    }
+    if (what & BEV_EVENT_EOF) {
+        /* The client is done sending (it may only have shut down its
+         * write side): answer what it asked, then close. */
+        log_debug("conn %llu: end-of-file", (unsigned long long)c->id);
+        c->is_eof = true;
+        update_reading(c);
+        read_cb(bev, c);
+    }
+}
+
+struct conn *
+conn_new(struct server *srv, evutil_socket_t fd, uint64_t id)
+{
+    struct conn *c = xcalloc(1, sizeof *c);
+
+    c->srv = srv;
+    c->id = id;
+    c->refs = 1;
+    proto_framer_init(&c->fr, SD_PROTO_MAX_LINE);
+    c->bev = bufferevent_socket_new(server_base(srv), fd,
+                                    BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == NULL) {
+        evutil_closesocket(fd);
+        proto_framer_reset(&c->fr);
+        free(c);
+        return NULL;
+    }
+    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+    /* Keep write_cb quiet until output drains below the pause mark. */
+    bufferevent_setwatermark(c->bev, EV_WRITE, CONN_MAX_PENDING_OUT / 2, 0);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    c->is_reading = true;
+    server_conn_add(srv, c);
+    log_debug("conn %llu: open", (unsigned long long)id);
+    return c;
+}

@@ -1,0 +1,53 @@
+/*
+ * conn.h - one client connection: a bufferevent, a line framer, and the
+ * requests in flight.
+ *
+ * Only the loop thread touches a conn.  A conn is reference counted: the
+ * socket holds one reference and every request in flight (a search in
+ * the query pool, an add in the indexer) holds one, so a reply that comes
+ * back after the client hung up finds a live struct and is dropped.  The
+ * struct is freed in conn_unref when the last reference goes.
+ */
+#ifndef SEARCHD_CONN_H
+#define SEARCHD_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/util.h>
+
+/* Stop reading while more than this is waiting to be written. */
+#define CONN_MAX_PENDING_OUT   (4u << 20)
+/* Most requests of one client in flight at once; past it searchd stops
+ * reading that client until a reply frees a slot. */
+#define CONN_MAX_IN_FLIGHT     64
+/* Most requests parsed per read event before yielding to the loop. */
+#define CONN_MAX_REQS_PER_EVENT 64
+
+struct conn;
+struct server;
+
+/* Take over fd (closed by the conn).  Returns NULL on failure (fd is then
+ * closed).  The server keeps the conn in its list. */
+struct conn *conn_new(struct server *srv, evutil_socket_t fd, uint64_t id);
+
+/* Queue a reply line (copied).  Dropped if the client is gone. */
+void conn_send(struct conn *c, const char *line, size_t len);
+/* Queue a reply, then close once it is written (framing lost). */
+void conn_send_and_close(struct conn *c, const char *line, size_t len);
+
+/* Requests in flight hold a reference while they run. */
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+
+/* Close the socket now (replies in flight are dropped when they come).
+ * At end-of-file from the client a conn instead answers every request it
+ * has read, then closes. */
+void conn_close(struct conn *c);
+
+struct server *conn_server(const struct conn *c);
+uint64_t conn_id(const struct conn *c);
+bool conn_is_open(const struct conn *c);
+
+#endif /* SEARCHD_CONN_H */

@@ -1,0 +1,341 @@
+/*
+ * qpool.c - query worker threads.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "proto.h"
+#include "qpool.h"
+#include "util.h"
+#include "xap.h"
+
+struct qjob {
+    struct qjob *next;
+    json_t *id;         /* owned reference */
+    char *q;            /* owned */
+    unsigned offset, limit;
+    qpool_done_cb cb;
+    void *arg;
+    char *reply;        /* owned; set by the worker */
+    size_t reply_len;
+};
+
+struct worker {
+    struct qpool *qp;
+    pthread_t thread;
+    xap_db *db;         /* owned; only this worker touches it */
+    uint64_t generation;
+};
+
+struct qpool {
+    struct indexer *ix;         /* borrowed */
+    struct event *done_ev;      /* owned */
+    struct worker *workers;     /* owned */
+    unsigned n_workers;         /* allocated, each may hold a handle */
+    unsigned n_started;         /* threads running */
+
+    pthread_mutex_t lock;       /* guards the lists and is_stopping */
+    pthread_cond_t cond;
+    struct qjob *head, *tail;
+    size_t n_queued;
+    struct qjob *done_head, *done_tail;
+    bool is_stopping;
+};
+
+static void
+qjob_free(struct qjob *j)
+{
+    if (j == NULL)
+        return;
+    json_decref(j->id);
+    free(j->q);
+    free(j->reply);
+    free(j);
+}
+
+static const char *
+code_for(xap_status st)
+{
+    switch (st) {
+    case XAP_EQUERY:   return SD_ERR_BAD_QUERY;
+    case XAP_ENOMEM:   return SD_ERR_INTERNAL;
+    case XAP_EINVAL:   return SD_ERR_INTERNAL;
+    default:           return SD_ERR_INDEX;
+    }
+}
+
+/* Copy a member of the stored data into a hit, or null. */
+static void
+copy_field(json_t *hit, json_t *data, const char *key)
+{
+    json_t *v = json_object_get(data, key);
+
+    json_object_set_new(hit, key, v ? json_incref(v) : json_null());
+}
+
+static json_t *
+hit_json(const xap_hits *h, size_t i, unsigned rank)
+{
+    json_t *hit = json_object();
+    json_t *data = json_loads(xap_hits_data(h, i), 0, NULL);
+    json_t *authors;
+
+    if (data == NULL)
+        data = json_object();
+    json_object_set_new(hit, "rank", json_integer(rank));
+    json_object_set_new(hit, "score", json_real(xap_hits_score(h, i)));
+    copy_field(hit, data, "title");
+    copy_field(hit, data, "outlet");
+    authors = json_object_get(data, "authors");
+    json_object_set_new(hit, "authors",
+                        json_is_array(authors) ? json_incref(authors)
+                                               : json_array());
+    copy_field(hit, data, "date");
+    copy_field(hit, data, "place");
+    copy_field(hit, data, "path");
+    if (json_object_get(data, "path_b64"))
+        copy_field(hit, data, "path_b64");
+    if (json_object_get(data, "member"))
+        copy_field(hit, data, "member");
+    json_object_set_new(hit, "snippet",
+                        json_string(xap_hits_snippet(h, i)));
+    copy_field(hit, data, "plugin");
+    json_decref(data);
+    return hit;
+}
+
+static xap_status
+search_once(struct worker *w, const struct qjob *j, xap_hits **hits_out)
+{
+    struct xap_query q = {
+        .text = j->q, .offset = j->offset, .limit = j->limit,
+        .snippet_len = 200,
+    };
+    uint64_t gen = indexer_generation(w->qp->ix);
+    xap_status st;
+
+    if (gen != w->generation) {
+        st = xap_reopen(w->db);
+        if (st != XAP_OK)
+            return st;
+        w->generation = gen;
+    }
+    st = xap_search(w->db, &q, hits_out);
+    if (st == XAP_EMODIFIED) {
+        /* Fell behind the writer: reopen and retry once. */
+        st = xap_reopen(w->db);
+        if (st == XAP_OK)
+            st = xap_search(w->db, &q, hits_out);
+    }
+    return st;
+}
+
+static void
+run_search(struct worker *w, struct qjob *j)
+{
+    xap_hits *hits = NULL;
+    xap_status st = search_once(w, j, &hits);
+    json_t *body, *arr;
+    uint64_t lower, upper, total;
+
+    if (st != XAP_OK) {
+        const char *msg = xap_last_error(w->db);
+        if (st != XAP_EQUERY)
+            log_err("query: \"%.80s\": %s: %s", j->q, xap_status_str(st),
+                    msg);
+        j->reply = proto_reply_error(j->id, code_for(st),
+                                     msg[0] ? msg : xap_status_str(st),
+                                     &j->reply_len);
+        return;
+    }
+    total = xap_hits_total(hits, &lower, &upper);
+    body = json_object();
+    json_object_set_new(body, "total", json_integer((json_int_t)total));
+    json_object_set_new(body, "total_exact", json_boolean(lower == upper));
+    arr = json_array();
+    for (size_t i = 0; i < xap_hits_count(hits); i++)
+        json_array_append_new(arr, hit_json(hits, i,
+                                             j->offset + (unsigned)i + 1));
+    json_object_set_new(body, "hits", arr);
+    j->reply = proto_reply_ok(j->id, body, &j->reply_len);
+    json_decref(body);
+    xap_hits_free(hits);
+}
+
+static void
+post_done(struct qpool *qp, struct qjob *j)
+{
+    pthread_mutex_lock(&qp->lock);
+    j->next = NULL;
+    if (qp->done_tail)
+        qp->done_tail->next = j;
+    else
+        qp->done_head = j;
+    qp->done_tail = j;
+    pthread_mutex_unlock(&qp->lock);
+    event_active(qp->done_ev, EV_READ, 0);
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct qpool *qp = w->qp;
+
+    for (;;) {
+        struct qjob *j;
+
+        pthread_mutex_lock(&qp->lock);
+        while (!qp->is_stopping && qp->head == NULL)
+            pthread_cond_wait(&qp->cond, &qp->lock);
+        if (qp->is_stopping) {
+            pthread_mutex_unlock(&qp->lock);
+            return NULL;
+        }
+        j = qp->head;
+        qp->head = j->next;
+        if (qp->head == NULL)
+            qp->tail = NULL;
+        qp->n_queued--;
+        pthread_mutex_unlock(&qp->lock);
+
+        run_search(w, j);
+        post_done(qp, j);
+    }
+}
+
+static void
+deliver(struct qjob *j)
+{
+    if (j->reply == NULL)
+        j->reply = proto_reply_error(j->id, SD_ERR_BUSY,
+                                     "searchd is shutting down",
+                                     &j->reply_len);
+    j->cb(j->reply, j->reply_len, j->arg);
+    qjob_free(j);
+}
+
+static void
+done_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct qpool *qp = arg;
+    struct qjob *list;
+
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&qp->lock);
+    list = qp->done_head;
+    qp->done_head = qp->done_tail = NULL;
+    pthread_mutex_unlock(&qp->lock);
+    while (list) {
+        struct qjob *next = list->next;
+        deliver(list);
+        list = next;
+    }
+}
+
+struct qpool *
+qpool_new(const char *dir, unsigned nthreads, struct indexer *ix,
+          struct event_base *base, char *err, size_t errlen)
+{
+    struct qpool *qp = xcalloc(1, sizeof *qp);
+    unsigned started = 0;
+
+    qp->ix = ix;
+    pthread_mutex_init(&qp->lock, NULL);
+    pthread_cond_init(&qp->cond, NULL);
+    qp->done_ev = event_new(base, -1, 0, done_cb, qp);
+    qp->workers = xcalloc(nthreads, sizeof *qp->workers);
+    qp->n_workers = nthreads;
+    for (unsigned i = 0; i < nthreads; i++) {
+        struct worker *w = &qp->workers[i];
+        xap_status st = xap_open(dir, XAP_READONLY, &w->db);
+
+        w->qp = qp;
+        w->generation = indexer_generation(ix);
+        if (st != XAP_OK) {
+            snprintf(err, errlen, "cannot open index %s for reading: %s",
+                     dir, w->db ? xap_last_error(w->db) : "out of memory");
+            goto fail;
+        }
+    }
+    for (; started < nthreads; started++) {
+        int rc = pthread_create(&qp->workers[started].thread, NULL,
+                                worker_main, &qp->workers[started]);
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot start query thread: %s",
+                     strerror(rc));
+            goto fail;
+        }
+    }
+    qp->n_started = started;
+    return qp;
+fail:
+    qp->n_started = started;
+    qpool_free(qp);
+    return NULL;
+}
+
+int
+qpool_submit(struct qpool *qp, json_t *id, const char *q, unsigned offset,
+             unsigned limit, qpool_done_cb cb, void *arg)
+{
+    struct qjob *j;
+
+    pthread_mutex_lock(&qp->lock);
+    if (qp->is_stopping || qp->n_queued >= QPOOL_MAX_QUEUE) {
+        pthread_mutex_unlock(&qp->lock);
+        return -EBUSY;
+    }
+    j = xcalloc(1, sizeof *j);
+    j->id = json_incref(id);
+    j->q = xstrdup(q);
+    j->offset = offset;
+    j->limit = limit;
+    j->cb = cb;
+    j->arg = arg;
+    if (qp->tail)
+        qp->tail->next = j;
+    else
+        qp->head = j;
+    qp->tail = j;
+    qp->n_queued++;
+    pthread_cond_signal(&qp->cond);
+    pthread_mutex_unlock(&qp->lock);
+    return 0;
+}
+
+void
+qpool_free(struct qpool *qp)
+{
+    struct qjob *j;
+
+    if (qp == NULL)
+        return;
+    pthread_mutex_lock(&qp->lock);
+    qp->is_stopping = true;
+    pthread_cond_broadcast(&qp->cond);
+    pthread_mutex_unlock(&qp->lock);
+    for (unsigned i = 0; i < qp->n_started; i++)
+        pthread_join(qp->workers[i].thread, NULL);
+    done_cb(-1, 0, qp);
+    while ((j = qp->head) != NULL) {
+        qp->head = j->next;
+        deliver(j);
+    }
+    /* Handles of workers that never started are closed here too. */
+    for (unsigned i = 0; i < qp->n_workers; i++)
+        xap_close(qp->workers[i].db);
+    free(qp->workers);
+    if (qp->done_ev)
+        event_free(qp->done_ev);
+    pthread_cond_destroy(&qp->cond);
+    pthread_mutex_destroy(&qp->lock);
+    free(qp);
+}

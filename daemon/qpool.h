@@ -1,0 +1,50 @@
+/*
+ * qpool.h - the query workers: a few threads, each with its own read-only
+ * index handle, that run searches off the event loop and encode the
+ * reply line.  Finished jobs come back to the loop through a libevent
+ * user event, where their callback runs.
+ *
+ * Readers reopen their handle when the indexer's commit generation moved
+ * on, and once more when Xapian reports the handle fell behind.
+ */
+#ifndef SEARCHD_QPOOL_H
+#define SEARCHD_QPOOL_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "indexer.h"
+
+/* Most searches waiting for a worker; past that qpool_submit says -EBUSY. */
+#define QPOOL_MAX_QUEUE 1024
+#define QPOOL_DEFAULT_THREADS 2
+
+struct qpool;
+
+/* Called on the loop thread with the reply line (borrowed for the call). */
+typedef void (*qpool_done_cb)(const char *reply, size_t len, void *arg);
+
+/*
+ * Start nthreads workers, each opening dir read-only.  ix (borrowed) gives
+ * the commit generation.  Returns NULL with err filled on failure.
+ */
+struct qpool *qpool_new(const char *dir, unsigned nthreads,
+                        struct indexer *ix, struct event_base *base,
+                        char *err, size_t errlen);
+
+/*
+ * Queue a search.  id (borrowed; a reference is taken) is echoed in the
+ * reply; q is copied.  cb runs on the loop thread with the encoded reply
+ * (a result or an error).  Returns 0 or -EBUSY.
+ */
+int qpool_submit(struct qpool *qp, json_t *id, const char *q,
+                 unsigned offset, unsigned limit, qpool_done_cb cb,
+                 void *arg);
+
+/* Stop the workers (queued searches get a shutdown error reply) and free.
+ * Runs on the loop thread.  NULL is fine. */
+void qpool_free(struct qpool *qp);
+
+#endif /* SEARCHD_QPOOL_H */

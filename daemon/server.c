@@ -1,0 +1,233 @@
+/*
+ * server.c - the Unix socket: create it safely, accept clients, keep the
+ * list of connections, remove the socket file at the end.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/listener.h>
+
+#include "conn.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "util.h"
+
+struct conn_node {
+    struct conn *c;                 /* borrowed: the conn removes itself */
+    LIST_ENTRY(conn_node) link;
+};
+
+struct server {
+    struct event_base *base;        /* borrowed */
+    struct commands_ctx *ctx;       /* borrowed */
+    struct evconnlistener *lev;     /* owned */
+    char *path;                     /* owned; the socket file we made */
+    dev_t dev;                      /* identity of that file, so we never */
+    ino_t ino;                      /* unlink someone else's */
+    uint64_t next_id;
+    size_t n_conns;
+    LIST_HEAD(, conn_node) conns;
+};
+
+struct commands_ctx *
+server_ctx(const struct server *s)
+{
+    return s->ctx;
+}
+
+struct event_base *
+server_base(const struct server *s)
+{
+    return s->base;
+}
+
+void
+server_conn_add(struct server *s, struct conn *c)
+{
+    struct conn_node *n = xcalloc(1, sizeof *n);
+
+    n->c = c;
+    LIST_INSERT_HEAD(&s->conns, n, link);
+    s->n_conns++;
+}
+
+void
+server_conn_remove(struct server *s, struct conn *c)
+{
+    struct conn_node *n;
+
+    LIST_FOREACH(n, &s->conns, link) {
+        if (n->c == c) {
+            LIST_REMOVE(n, link);
+            free(n);
+            s->n_conns--;
+            return;
+        }
+    }
+}
+
+static void
+accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+          struct sockaddr *sa, int salen, void *arg)
+{
+    struct server *s = arg;
+
+    (void)lev;
+    (void)sa;
+    (void)salen;
+    if (s->n_conns >= SERVER_MAX_CONNS) {
+        size_t len;
+        char *line = proto_reply_error(NULL, SD_ERR_BUSY,
+                                       "too many connections", &len);
+        log_warn("server: %zu connections; refusing one", s->n_conns);
+        /* Best effort: the socket buffer of a new socket has room. */
+        (void)!send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        free(line);
+        evutil_closesocket(fd);
+        return;
+    }
+    conn_new(s, fd, ++s->next_id);
+}
+
+static void
+accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+    (void)lev;
+    (void)arg;
+    /* EMFILE and friends: log and keep going; the next accept may work. */
+    log_err("server: accept: %s",
+            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+/* Replace a stale socket file; refuse a live one or a non-socket. */
+static int
+clear_stale(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, rc;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "%s exists and is not a socket; remove it or "
+                 "choose another --socket", path);
+        return -EEXIST;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    close(fd);
+    if (rc == 0) {
+        snprintf(err, errlen, "another searchd is listening on %s", path);
+        return -EADDRINUSE;
+    }
+    if (errno != ECONNREFUSED) {
+        snprintf(err, errlen, "cannot check socket %s: %s", path,
+                 strerror(errno));
+        return -errno;
+    }
+    log_info("server: removing stale socket %s", path);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -errno;
+    return 0;
+}
+
+struct server *
+server_new(struct event_base *base, const char *path, unsigned mode,
+           struct commands_ctx *ctx, char *err, size_t errlen)
+{
+    struct server *s = xcalloc(1, sizeof *s);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct stat st;
+    mode_t old_umask;
+    int fd = -1, rc;
+
+    s->base = base;
+    s->ctx = ctx;
+    LIST_INIT(&s->conns);
+    err[0] = '\0';
+    if (strlen(path) >= sizeof sa.sun_path) {
+        snprintf(err, errlen, "socket path %s is longer than %zu bytes",
+                 path, sizeof sa.sun_path - 1);
+        goto fail;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    rc = clear_stale(path, err, errlen);
+    if (rc < 0) {
+        if (!err[0])
+            snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        goto fail;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        goto fail;
+    }
+    /* Create the file owner-only, then widen to mode: no window in which
+     * others could connect. */
+    old_umask = umask(0177);
+    rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old_umask);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    s->path = xstrdup(path);
+    if (chmod(path, mode) < 0 || stat(path, &st) < 0) {
+        snprintf(err, errlen, "cannot set mode of %s: %s", path,
+                 strerror(errno));
+        goto fail;
+    }
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    s->lev = evconnlistener_new(base, accept_cb, s,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                128, fd);
+    if (s->lev == NULL) {
+        snprintf(err, errlen, "cannot listen on %s: %s", path,
+                 strerror(errno));
+        goto fail;
+    }
+    fd = -1;    /* the listener owns it */
+    evconnlistener_set_error_cb(s->lev, accept_error_cb);
+    log_info("server: listening on %s (mode %04o)", path, mode);
+    return s;
+fail:
+    if (fd >= 0)
+        close(fd);
+    if (s->path && s->ino == 0)
+        unlink(s->path);    /* bound, but failed before we recorded it */
+    server_free(s);
+    return NULL;
+}
+
+void
+server_free(struct server *s)
+{
+    struct conn_node *n;
+    struct stat st;
+
+    if (s == NULL)
+        return;
+    if (s->lev)
+        evconnlistener_free(s->lev);
+    while ((n = LIST_FIRST(&s->conns)) != NULL)
+        conn_close(n->c);   /* removes n from the list */
+    if (s->path && stat(s->path, &st) == 0 && st.st_dev == s->dev &&
+        st.st_ino == s->ino)
+        unlink(s->path);
+    free(s->path);
+    free(s);
+}

@@ -1,0 +1,42 @@
+/*
+ * server.h - the listening Unix socket and the set of connections.
+ *
+ * The server owns the listener, the socket file (removed at free) and
+ * every connection; it borrows the event base and the command context.
+ */
+#ifndef SEARCHD_SERVER_H
+#define SEARCHD_SERVER_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+
+/* Most clients at once; more are told `busy` and closed. */
+#define SERVER_MAX_CONNS 1024
+
+struct server;
+struct conn;
+struct commands_ctx;
+
+/*
+ * Create the socket at path with permission bits mode (e.g. 0600), bind,
+ * listen and start accepting on base.  A stale socket file left by a dead
+ * daemon is replaced; a live one (something accepts on it) or a file that
+ * is not a socket is an error.  Returns NULL with err filled.
+ */
+struct server *server_new(struct event_base *base, const char *path,
+                          unsigned mode, struct commands_ctx *ctx,
+                          char *err, size_t errlen);
+
+/* Stop listening, close every connection, remove the socket file.  NULL
+ * is fine. */
+void server_free(struct server *s);
+
+/* Borrowed, for conn.c and commands.c. */
+struct commands_ctx *server_ctx(const struct server *s);
+struct event_base *server_base(const struct server *s);
+/* conn.c tells the server when a conn leaves its list. */
+void server_conn_add(struct server *s, struct conn *c);
+void server_conn_remove(struct server *s, struct conn *c);
+
+#endif /* SEARCHD_SERVER_H */

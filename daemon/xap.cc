@@ -1,0 +1,581 @@
+/*
+ * xap.cc - the Xapian shim: the only C++ in searchd (API in xap.h).
+ *
+ * Every entry point catches everything: C callers get an xap_status and
+ * the text on the handle, never an exception.  Nothing here logs.
+ *
+ * Index layout (bump XAP_LAYOUT and reindex when any of this changes):
+ *
+ *   terms    Q<path>[\0<member>]  unique id of a document (path and member
+ *                                 kept apart so a file named "a#b" never
+ *                                 collides with member "b" of file "a")
+ *            P<path>              every document extracted from path
+ *            S...                 title words       (query prefix title:)
+ *            A...                 author words      (author:)
+ *            XO...                outlet words      (outlet:)
+ *            XP...                dateline place    (place:)
+ *            K...                 keywords          (keyword:)
+ *            unprefixed           title (x5), summary (x2), captions,
+ *                                 body, authors, outlet, place
+ *            Terms longer than Xapian allows are cut and suffixed with a
+ *            hash of the whole value (term_for).
+ *   values   0  date as given (ISO 8601 sorts as text)
+ *            1  outlet
+ *            2  XAP_LAYOUT
+ *   data     one JSON object (the display fields: title, outlet, authors,
+ *            date, place, path, path_b64 when the path is not UTF-8,
+ *            member, plugin, plugin_version, url, lang), then "\n", then
+ *            the text snippets are cut from (summary and body).
+ */
+#include "config.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <jansson.h>
+#include <xapian.h>
+
+#include "xap.h"
+
+extern "C" {
+#include "util.h"
+}
+
+namespace {
+
+const unsigned XAP_LAYOUT = 1;
+const Xapian::valueno SLOT_DATE = 0;
+const Xapian::valueno SLOT_OUTLET = 1;
+const Xapian::valueno SLOT_LAYOUT = 2;
+const size_t MAX_TERM = 240;          /* glass allows 245 bytes */
+const size_t DEFAULT_SNIPPET = 200;
+const char *const STEM_LANG = "english";
+
+const struct {
+    const char *field;
+    const char *prefix;
+} PREFIXES[] = {
+    {"title", "S"},
+    {"author", "A"},
+    {"outlet", "XO"},
+    {"place", "XP"},
+    {"keyword", "K"},
+};
+
+}  // namespace
+
+struct xap_db {
+    Xapian::Database *rdb;            /* owned; == wdb when writable */
+    Xapian::WritableDatabase *wdb;    /* owned; NULL when read-only */
+    std::string error;
+
+    xap_db() : rdb(nullptr), wdb(nullptr) {}
+    ~xap_db()
+    {
+        if (wdb != nullptr)
+            delete wdb;
+        else
+            delete rdb;
+    }
+};
+
+namespace {
+
+struct hit {
+    double score;
+    std::string data;       /* the JSON part of the document data */
+    std::string snippet;
+};
+
+}  // namespace
+
+struct xap_hits {
+    uint64_t total, lower, upper;
+    std::vector<hit> hits;
+};
+
+namespace {
+
+/*
+ * Run f, turning every exception into a status and db->error.  The error
+ * text is cleared first so xap_last_error reports only the last call.
+ */
+template <typename F>
+xap_status
+guarded(xap_db *db, F f)
+{
+    try {
+        db->error.clear();
+        return f();
+    } catch (const Xapian::DatabaseLockError &e) {
+        db->error = e.get_description();
+        return XAP_ELOCKED;
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        db->error = e.get_description();
+        return XAP_EMODIFIED;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        db->error = e.get_description();
+        return XAP_ENOTFOUND;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        db->error = e.get_description();
+        return XAP_ECORRUPT;
+    } catch (const Xapian::DatabaseVersionError &e) {
+        db->error = e.get_description();
+        return XAP_ECORRUPT;
+    } catch (const Xapian::QueryParserError &e) {
+        db->error = e.get_description();
+        return XAP_EQUERY;
+    } catch (const Xapian::Error &e) {
+        db->error = e.get_description();
+        return XAP_EINTERNAL;
+    } catch (const std::bad_alloc &) {
+        try {
+            db->error = "out of memory";
+        } catch (...) {
+        }
+        return XAP_ENOMEM;
+    } catch (const std::exception &e) {
+        try {
+            db->error = e.what();
+        } catch (...) {
+        }
+        return XAP_EINTERNAL;
+    } catch (...) {
+        try {
+            db->error = "unknown C++ exception";
+        } catch (...) {
+        }
+        return XAP_EINTERNAL;
+    }
+}
+
+/* FNV-1a, 64 bits: only to keep over-long terms unique. */
+uint64_t
+fnv1a(const std::string &s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* prefix + value, cut to fit a term with a hash of the whole value. */
+std::string
+term_for(const char *prefix, const std::string &value)
+{
+    std::string t(prefix);
+    if (t.size() + value.size() <= MAX_TERM)
+        return t + value;
+    char tail[40];
+    snprintf(tail, sizeof tail, "\x01%016llx%08zx",
+             (unsigned long long)fnv1a(value), value.size() & 0xffffffffu);
+    t.append(value, 0, MAX_TERM - t.size() - strlen(tail));
+    return t + tail;
+}
+
+std::string
+id_term(const char *path, const char *member)
+{
+    std::string v(path);
+    if (member != nullptr) {
+        v.push_back('\0');
+        v.append(member);
+    }
+    return term_for("Q", v);
+}
+
+/* A jansson string from possibly invalid UTF-8 (never fails to encode). */
+json_t *
+jstr(const char *s)
+{
+    if (s == nullptr)
+        return json_null();
+    size_t len = strlen(s);
+    if (utf8_valid(s, len))
+        return json_stringn(s, len);
+    char *fixed = utf8_replace_invalid(s, len, &len);
+    json_t *j = json_stringn(fixed, len);
+    free(fixed);
+    return j;
+}
+
+/* The display fields as JSON text; throws std::bad_alloc on failure. */
+std::string
+data_json(const struct doc *d)
+{
+    json_t *o = json_object();
+    json_t *authors = json_array();
+    if (o == nullptr || authors == nullptr) {
+        json_decref(o);
+        json_decref(authors);
+        throw std::bad_alloc();
+    }
+    for (size_t i = 0; i < d->authors.n; i++)
+        json_array_append_new(authors, jstr(d->authors.v[i]));
+    json_object_set_new(o, "title", jstr(d->title));
+    json_object_set_new(o, "outlet", jstr(d->outlet));
+    json_object_set_new(o, "authors", authors);
+    json_object_set_new(o, "date", jstr(d->date));
+    json_object_set_new(o, "place", jstr(d->place));
+    json_object_set_new(o, "path", jstr(d->path));
+    size_t plen = strlen(d->path);
+    if (!utf8_valid(d->path, plen)) {
+        char *b64 = base64_encode(d->path, plen);
+        json_object_set_new(o, "path_b64", json_string(b64));
+        free(b64);
+    }
+    if (d->member != nullptr)
+        json_object_set_new(o, "member", jstr(d->member));
+    json_object_set_new(o, "plugin", jstr(d->plugin));
+    json_object_set_new(o, "plugin_version", jstr(d->plugin_version));
+    if (d->url != nullptr)
+        json_object_set_new(o, "url", jstr(d->url));
+    if (d->lang != nullptr)
+        json_object_set_new(o, "lang", jstr(d->lang));
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (text == nullptr)
+        throw std::bad_alloc();
+    std::string s(text);
+    free(text);
+    return s;
+}
+
+/* Summary bullets and body paragraphs: the text snippets come from. */
+std::string
+snippet_source(const struct doc *d)
+{
+    std::string s;
+    for (size_t i = 0; i < d->summary.n; i++) {
+        s += d->summary.v[i];
+        s += "\n\n";
+    }
+    for (size_t i = 0; i < d->body.n; i++) {
+        if (i > 0)
+            s += "\n\n";
+        s += d->body.v[i];
+    }
+    return s;
+}
+
+void
+index_field(Xapian::TermGenerator &tg, const char *text, unsigned weight,
+            const char *prefix)
+{
+    if (text == nullptr || text[0] == '\0')
+        return;
+    if (prefix != nullptr)
+        tg.index_text(text, 1, prefix);
+    tg.index_text(text, weight);
+    tg.increase_termpos();
+}
+
+Xapian::Document
+build_document(const struct doc *d)
+{
+    Xapian::Document xd;
+    Xapian::TermGenerator tg;
+    tg.set_stemmer(Xapian::Stem(STEM_LANG));
+    tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    tg.set_document(xd);
+
+    index_field(tg, d->title, 5, "S");
+    for (size_t i = 0; i < d->authors.n; i++)
+        index_field(tg, d->authors.v[i], 1, "A");
+    index_field(tg, d->outlet, 1, "XO");
+    index_field(tg, d->place, 1, "XP");
+    for (size_t i = 0; i < d->keywords.n; i++)
+        index_field(tg, d->keywords.v[i], 1, "K");
+    for (size_t i = 0; i < d->summary.n; i++)
+        index_field(tg, d->summary.v[i], 2, nullptr);
+    for (size_t i = 0; i < d->captions.n; i++)
+        index_field(tg, d->captions.v[i], 1, nullptr);
+    for (size_t i = 0; i < d->body.n; i++)
+        index_field(tg, d->body.v[i], 1, nullptr);
+
+    xd.add_boolean_term(id_term(d->path, d->member));
+    xd.add_boolean_term(term_for("P", d->path));
+    if (d->date != nullptr)
+        xd.add_value(SLOT_DATE, d->date);
+    if (d->outlet != nullptr)
+        xd.add_value(SLOT_OUTLET, d->outlet);
+    xd.add_value(SLOT_LAYOUT, Xapian::sortable_serialise(XAP_LAYOUT));
+    xd.set_data(data_json(d) + "\n" + snippet_source(d));
+    return xd;
+}
+
+Xapian::Query
+parse_query(const Xapian::Database &rdb, const char *text)
+{
+    Xapian::QueryParser qp;
+    qp.set_stemmer(Xapian::Stem(STEM_LANG));
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(Xapian::Query::OP_AND);
+    qp.set_database(rdb);
+    for (const auto &p : PREFIXES)
+        qp.add_prefix(p.field, p.prefix);
+    unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
+                     Xapian::QueryParser::FLAG_WILDCARD |
+                     Xapian::QueryParser::FLAG_PURE_NOT |
+                     Xapian::QueryParser::FLAG_CJK_NGRAM;
+    return qp.parse_query(text, flags);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char *
+xap_status_str(xap_status st)
+{
+    switch (st) {
+    case XAP_OK:        return "ok";
+    case XAP_ENOMEM:    return "out of memory";
+    case XAP_EINVAL:    return "invalid argument";
+    case XAP_ENOTFOUND: return "not found";
+    case XAP_ELOCKED:   return "locked";
+    case XAP_EMODIFIED: return "modified";
+    case XAP_EQUERY:    return "bad query";
+    case XAP_ECORRUPT:  return "corrupt";
+    case XAP_EINTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+xap_status
+xap_open(const char *dir, unsigned flags, xap_db **db_out)
+{
+    xap_db *db = new (std::nothrow) xap_db();
+    if (db_out == nullptr) {
+        delete db;
+        return XAP_EINVAL;
+    }
+    *db_out = db;
+    if (db == nullptr)
+        return XAP_ENOMEM;
+    if (dir == nullptr || dir[0] == '\0' || (flags & ~XAP_WRITE) != 0) {
+        db->error = "xap_open: no index folder given, or unknown flags";
+        return XAP_EINVAL;
+    }
+    return guarded(db, [&]() {
+        if (flags & XAP_WRITE) {
+            db->wdb = new Xapian::WritableDatabase(
+                dir, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+            db->rdb = db->wdb;
+        } else {
+            db->rdb = new Xapian::Database(dir);
+        }
+        return XAP_OK;
+    });
+}
+
+void
+xap_close(xap_db *db)
+{
+    if (db == nullptr)
+        return;
+    /* Closing a WritableDatabase commits; a failure here has nobody left
+     * to report to, and the last commit stays intact on disk. */
+    try {
+        if (db->wdb != nullptr)
+            db->wdb->close();
+    } catch (...) {
+    }
+    try {
+        delete db;
+    } catch (...) {
+    }
+}
+
+const char *
+xap_last_error(const xap_db *db)
+{
+    return db == nullptr ? "out of memory" : db->error.c_str();
+}
+
+xap_status
+xap_reopen(xap_db *db)
+{
+    if (db == nullptr || db->rdb == nullptr)
+        return XAP_EINVAL;
+    return guarded(db, [&]() {
+        db->rdb->reopen();
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_doc_count(xap_db *db, uint64_t *count_out)
+{
+    if (db == nullptr || db->rdb == nullptr || count_out == nullptr)
+        return XAP_EINVAL;
+    return guarded(db, [&]() {
+        *count_out = db->rdb->get_doccount();
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_replace(xap_db *db, const struct doc *doc)
+{
+    if (db == nullptr)
+        return XAP_EINVAL;
+    if (db->wdb == nullptr || doc == nullptr || doc->key == nullptr ||
+        doc->path == nullptr || doc->path[0] == '\0') {
+        db->error = db->wdb == nullptr
+                        ? "xap_replace: the index is open read-only"
+                        : "xap_replace: document has no key or path";
+        return XAP_EINVAL;
+    }
+    return guarded(db, [&]() {
+        Xapian::Document xd = build_document(doc);
+        db->wdb->replace_document(id_term(doc->path, doc->member), xd);
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_delete_path(xap_db *db, const char *path, uint64_t *deleted_out)
+{
+    if (deleted_out != nullptr)
+        *deleted_out = 0;
+    if (db == nullptr)
+        return XAP_EINVAL;
+    if (db->wdb == nullptr || path == nullptr || path[0] == '\0') {
+        db->error = db->wdb == nullptr
+                        ? "xap_delete_path: the index is open read-only"
+                        : "xap_delete_path: no path given";
+        return XAP_EINVAL;
+    }
+    return guarded(db, [&]() {
+        std::string t = term_for("P", path);
+        Xapian::doccount n = db->wdb->get_termfreq(t);
+        if (n > 0)
+            db->wdb->delete_document(t);
+        if (deleted_out != nullptr)
+            *deleted_out = n;
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_commit(xap_db *db)
+{
+    if (db == nullptr)
+        return XAP_EINVAL;
+    if (db->wdb == nullptr) {
+        db->error = "xap_commit: the index is open read-only";
+        return XAP_EINVAL;
+    }
+    return guarded(db, [&]() {
+        db->wdb->commit();
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
+{
+    if (hits_out != nullptr)
+        *hits_out = nullptr;
+    if (db == nullptr)
+        return XAP_EINVAL;
+    if (db->rdb == nullptr || q == nullptr || q->text == nullptr ||
+        hits_out == nullptr) {
+        db->error = "xap_search: no query";
+        return XAP_EINVAL;
+    }
+    xap_hits *h = nullptr;
+    xap_status st = guarded(db, [&]() {
+        Xapian::Query query = parse_query(*db->rdb, q->text);
+        Xapian::Enquire enq(*db->rdb);
+        enq.set_query(query);
+        /* At least 100 documents are checked so the estimate is useful
+         * even for a tiny page. */
+        Xapian::MSet mset = enq.get_mset(q->offset, q->limit, 100);
+        h = new xap_hits();
+        h->total = mset.get_matches_estimated();
+        h->lower = mset.get_matches_lower_bound();
+        h->upper = mset.get_matches_upper_bound();
+        h->hits.reserve(mset.size());
+        size_t slen = q->snippet_len != 0 ? q->snippet_len : DEFAULT_SNIPPET;
+        Xapian::Stem stem(STEM_LANG);
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+            std::string data = it.get_document().get_data();
+            size_t nl = data.find('\n');
+            std::string text =
+                nl == std::string::npos ? std::string() : data.substr(nl + 1);
+            if (nl != std::string::npos)
+                data.resize(nl);
+            hit x;
+            x.score = it.get_weight();
+            x.data = std::move(data);
+            x.snippet = mset.snippet(
+                text, slen, stem,
+                Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                    Xapian::MSet::SNIPPET_EXHAUSTIVE |
+                    Xapian::MSet::SNIPPET_CJK_NGRAM,
+                "<b>", "</b>", "\xe2\x80\xa6");
+            h->hits.push_back(std::move(x));
+        }
+        return XAP_OK;
+    });
+    if (st != XAP_OK) {
+        delete h;
+        return st;
+    }
+    *hits_out = h;
+    return XAP_OK;
+}
+
+size_t
+xap_hits_count(const xap_hits *h)
+{
+    return h == nullptr ? 0 : h->hits.size();
+}
+
+uint64_t
+xap_hits_total(const xap_hits *h, uint64_t *lower_out, uint64_t *upper_out)
+{
+    if (lower_out != nullptr)
+        *lower_out = h == nullptr ? 0 : h->lower;
+    if (upper_out != nullptr)
+        *upper_out = h == nullptr ? 0 : h->upper;
+    return h == nullptr ? 0 : h->total;
+}
+
+double
+xap_hits_score(const xap_hits *h, size_t i)
+{
+    return h != nullptr && i < h->hits.size() ? h->hits[i].score : 0.0;
+}
+
+const char *
+xap_hits_data(const xap_hits *h, size_t i)
+{
+    return h != nullptr && i < h->hits.size() ? h->hits[i].data.c_str()
+                                              : "{}";
+}
+
+const char *
+xap_hits_snippet(const xap_hits *h, size_t i)
+{
+    return h != nullptr && i < h->hits.size() ? h->hits[i].snippet.c_str()
+                                              : "";
+}
+
+void
+xap_hits_free(xap_hits *h)
+{
+    delete h;
+}
+
+}  /* extern "C" */

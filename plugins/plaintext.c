@@ -1,0 +1,358 @@
+/*
+ * plugins/plaintext.c - text/plain: the reference plugin, kept the simplest.
+ *
+ * Probe: 10 (a fallback any specific plugin beats) when the head looks like
+ * text: no NUL byte, at most a tenth of control bytes, and either valid
+ * UTF-8 or plausible Latin-1 (mostly ASCII).  Empty, blank-only and binary
+ * heads score 0.
+ *
+ * Extract, one document per file:
+ *   - title: the first non-blank line, trimmed (a UTF-8 BOM is skipped);
+ *   - body: the text after the title line.  When blank lines separate the
+ *     body's text lines, each block of lines is one paragraph, its lines
+ *     joined with one space (wrapped paragraphs, the BBC layout); when the
+ *     body has no blank line between text lines, every line is a paragraph.
+ * Line ends may be "\n", "\r\n" or "\r".  Bytes pass through unchanged:
+ * the host turns Latin-1 into UTF-8.  No outlet, no date, no language.
+ * A file without a non-blank line gives no document (returns 0).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <searchd/plugin.h>
+
+/* The host refuses bigger files; the cap also bounds our buffer. */
+#define PT_MAX_FILE_BYTES ((size_t)64 << 20)
+/* First buffer size when fstat cannot tell (pipes). */
+#define PT_FIRST_CHUNK ((size_t)64 << 10)
+
+struct span {
+    const char *p;      /* borrowed from the file buffer */
+    size_t n;
+};
+
+/*
+ * Read fd to its end into a malloc'd buffer (owned by the caller, freed
+ * with free()).  Returns 0, -ENOMEM, -EFBIG past PT_MAX_FILE_BYTES, or the
+ * -errno of a failed read.
+ */
+static int
+read_all(int fd, char **buf_out, size_t *len_out)
+{
+    struct stat st;
+    size_t cap = PT_FIRST_CHUNK, len = 0;
+    char *buf;
+
+    /* +1 so that a regular file is read to EOF without a realloc. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+        (uintmax_t)st.st_size < PT_MAX_FILE_BYTES)
+        cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (buf == NULL)
+        return -ENOMEM;
+    for (;;) {
+        ssize_t r;
+
+        if (len == cap) {
+            size_t ncap = cap * 2;
+            char *nbuf;
+
+            if (cap > PT_MAX_FILE_BYTES) {
+                free(buf);
+                return -EFBIG;
+            }
+            if (ncap > PT_MAX_FILE_BYTES + 1)
+                ncap = PT_MAX_FILE_BYTES + 1;
+            nbuf = realloc(buf, ncap);
+            if (nbuf == NULL) {
+                free(buf);
+                return -ENOMEM;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        r = read(fd, buf + len, cap - len);
+        if (r < 0) {
+            int err = errno;
+
+            if (err == EINTR)
+                continue;
+            if (err == EAGAIN || err == EWOULDBLOCK) {
+                /* The host may hand us a non-blocking descriptor. */
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+                    continue;
+                err = errno;
+            }
+            free(buf);
+            return -err;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    if (len > PT_MAX_FILE_BYTES) {
+        free(buf);
+        return -EFBIG;
+    }
+    *buf_out = buf;
+    *len_out = len;
+    return 0;
+}
+
+static bool
+is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r' ||
+           c == '\n';
+}
+
+static struct span
+trim(struct span s)
+{
+    while (s.n > 0 && is_space((unsigned char)s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && is_space((unsigned char)s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+/*
+ * The line at *pos, without its end ("\n", "\r\n" or a lone "\r");
+ * advances *pos past it.  False at the end of the buffer.
+ */
+static bool
+next_line(const char *buf, size_t len, size_t *pos, struct span *line_out)
+{
+    size_t i = *pos;
+
+    if (i >= len)
+        return false;
+    line_out->p = buf + i;
+    while (i < len && buf[i] != '\n' && buf[i] != '\r')
+        i++;
+    line_out->n = (size_t)(buf + i - line_out->p);
+    if (i < len && buf[i] == '\r') {
+        i++;
+        if (i < len && buf[i] == '\n')
+            i++;
+    } else if (i < len) {
+        i++;    /* '\n' */
+    }
+    *pos = i;
+    return true;
+}
+
+/*
+ * Valid UTF-8?  A sequence cut short by the end of the buffer is accepted:
+ * the head may end in the middle of a character.
+ */
+static bool
+is_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xbf;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            need = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            if (c == 0xe0)
+                lo = 0xa0;      /* no overlong forms */
+            else if (c == 0xed)
+                hi = 0x9f;      /* no surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            if (c == 0xf0)
+                lo = 0x90;
+            else if (c == 0xf4)
+                hi = 0x8f;      /* nothing past U+10FFFF */
+        } else
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if (i + k >= n)
+                return true;    /* truncated at the end of the head */
+            if (s[i + k] < lo || s[i + k] > hi)
+                return false;
+            lo = 0x80;
+            hi = 0xbf;
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
+static int
+probe(const char *path, const unsigned char *head, size_t len)
+{
+    size_t ctl = 0, ascii = 0, ink = 0;
+
+    (void)path;     /* the decision is made from the content alone */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = head[i];
+
+        if (c == 0)
+            return 0;   /* NUL: binary, or UTF-16 we cannot read */
+        if (!is_space(c))
+            ink++;
+        if ((c < 0x20 && !is_space(c)) || c == 0x7f)
+            ctl++;
+        else if (c < 0x80)
+            ascii++;
+    }
+    if (ink == 0)
+        return 0;       /* empty or blank: nothing to index */
+    if (ctl * 10 > len)
+        return 0;
+    if (is_utf8(head, len))
+        return 10;
+    /* Latin-1 text is mostly ASCII with a few accented letters or
+     * symbols; random binary is not (about 40% ASCII). */
+    if (ascii * 4 >= len * 3)
+        return 10;
+    return 0;
+}
+
+static bool
+is_blank(struct span s)
+{
+    return trim(s).n == 0;
+}
+
+static int
+put_text(const struct sd_sink *sink, const char *field, struct span s)
+{
+    if (s.n == 0)
+        return 0;
+    return sink->add_text(sink->host, field, s.p, s.n);
+}
+
+/* Does a blank line separate two text lines in buf[pos..len)? */
+static bool
+has_inner_blank(const char *buf, size_t len, size_t pos)
+{
+    struct span line;
+    bool seen_text = false, blank_after_text = false;
+
+    while (next_line(buf, len, &pos, &line)) {
+        if (is_blank(line)) {
+            blank_after_text = seen_text;
+        } else {
+            if (blank_after_text)
+                return true;
+            seen_text = true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Push the body from buf[pos..len), as described at the top.  Joined
+ * paragraphs are written over the buffer in place: the output never runs
+ * ahead of the input, as a line end is at least as long as one space.
+ */
+static int
+put_body(const struct sd_sink *sink, char *buf, size_t len, size_t pos)
+{
+    bool blocks = has_inner_blank(buf, len, pos);
+    struct span line;
+    char *para = NULL;  /* start of the paragraph being joined */
+    size_t plen = 0;
+    int rc;
+
+    while (next_line(buf, len, &pos, &line)) {
+        struct span t = trim(line);
+
+        if (!blocks) {
+            if ((rc = put_text(sink, SD_FIELD_BODY, t)) < 0)
+                return rc;
+            continue;
+        }
+        if (t.n == 0) {
+            if (para != NULL &&
+                (rc = put_text(sink, SD_FIELD_BODY,
+                               (struct span){ para, plen })) < 0)
+                return rc;
+            para = NULL;
+            continue;
+        }
+        if (para == NULL) {
+            para = (char *)t.p;
+            plen = t.n;
+        } else {
+            para[plen++] = ' ';
+            memmove(para + plen, t.p, t.n);
+            plen += t.n;
+        }
+    }
+    if (para != NULL)
+        return put_text(sink, SD_FIELD_BODY, (struct span){ para, plen });
+    return 0;
+}
+
+static int
+extract(const char *path, int fd, const struct sd_sink *sink)
+{
+    char *buf = NULL;
+    size_t len = 0, pos = 0;
+    struct span line, title = { NULL, 0 };
+    int rc;
+
+    (void)path;
+    if ((rc = read_all(fd, &buf, &len)) < 0)
+        return rc;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;    /* a UTF-8 byte order mark is not part of the title */
+    while (next_line(buf, len, &pos, &line)) {
+        title = trim(line);
+        if (title.n > 0)
+            break;
+    }
+    if (title.n == 0)
+        goto out;   /* nothing to index: no document */
+
+    if ((rc = sink->begin(sink->host, NULL)) < 0)
+        goto out;
+    if ((rc = put_text(sink, SD_FIELD_TITLE, title)) < 0)
+        goto out;
+    if ((rc = put_body(sink, buf, len, pos)) < 0)
+        goto out;
+    rc = sink->end(sink->host);
+
+out:
+    free(buf);
+    return rc < 0 ? rc : 0;
+}
+
+static const char *const extensions[] = { ".txt", ".text", NULL };
+static const char *const mime_types[] = { "text/plain", NULL };
+
+static const struct sd_plugin desc = {
+    .abi = SD_PLUGIN_ABI,
+    .size = sizeof(struct sd_plugin),
+    .name = "plaintext",
+    .version = "1.0",
+    .mime_types = mime_types,
+    .extensions = extensions,
+    .probe = probe,
+    .extract = extract,
+};
+
+SD_PLUGIN_DEFINE(desc)

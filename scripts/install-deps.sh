@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install everything searchd needs to build and test on Debian 12.
+# The one list of build dependencies: README, .ci/run and developers all use it.
+set -eu
+
+PACKAGES="
+    build-essential
+    autoconf
+    automake
+    libtool
+    pkg-config
+    libxapian-dev
+    libevent-dev
+    libjansson-dev
+    check
+    valgrind
+    python3
+    socat
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $PACKAGES

@@ -1,0 +1,135 @@
+# tests/e2e/lib.sh - shared by the end-to-end tests: TAP output, a real
+# searchd on a temporary socket, and a searchc wrapper.
+#
+# Environment (set by `make check`): top_builddir, top_srcdir, SD_PLUGIN_DIR,
+# SD_FIXTURE_DIR, SD_DATA_DIR, SD_SHARED_DIR, PYTHON3.
+#   SD_TEST_SOCKET=/path  aim the tests at a daemon you started yourself
+#   SD_TEST_KEEP=1        keep the temporary folder
+#   SD_VALGRIND=1         run searchd under valgrind (fails on errors/leaks)
+set -u
+
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:?run through make check}"
+SEARCHD=$top_builddir/daemon/searchd
+SEARCHC=$top_builddir/client/searchc
+PYTHON3=${PYTHON3:-python3}
+T=$(mktemp -d "${TMPDIR:-/tmp}/searchd-e2e.XXXXXX")
+SOCK=${SD_TEST_SOCKET:-$T/sock}
+DPID=
+DSTATUS=
+tap_n=0
+tap_failed=0
+export NO_COLOR=1
+
+plan() { echo "1..$1"; }
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() {
+    tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1))
+    echo "not ok $tap_n - $*"
+}
+# check DESCRIPTION COMMAND...: one test point from a command's status.
+check() {
+    desc=$1; shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# TAP says "skipped" in the plan; tap-driver.sh counts a non-zero exit
+# (even 77) as an error.
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+bail() { echo "Bail out! $*"; exit 99; }
+
+# sc ARGS...: run searchc against the test daemon.
+sc() { "$SEARCHC" --socket "$SOCK" "$@"; }
+
+# start_daemon [--plugin-dir DIR] [searchd options...]
+start_daemon() {
+    if [ -n "${SD_TEST_SOCKET:-}" ]; then return 0; fi
+    set -- --foreground --socket "$SOCK" --index "$T/index" \
+        --plugin-dir "$SD_PLUGIN_DIR" "$@"
+    if [ "${SD_VALGRIND:-0}" = 1 ] && [ -n "${VALGRIND:-}" ]; then
+        set -- "$VALGRIND" --quiet --error-exitcode=66 --leak-check=full \
+            --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+            --track-fds=no "$SEARCHD" "$@"
+    else
+        set -- "$SEARCHD" "$@"
+    fi
+    # DAEMON_PREFIX: words run before it, e.g. setpriv to change user.
+    # shellcheck disable=SC2086
+    if [ -n "${DAEMON_PREFIX:-}" ]; then set -- $DAEMON_PREFIX "$@"; fi
+    "$@" >>"$T/daemon.log" 2>&1 &
+    DPID=$!
+    DSTATUS=
+    i=0
+    while ! "$SEARCHC" --socket "$SOCK" --ping >/dev/null 2>&1; do
+        if ! kill -0 "$DPID" 2>/dev/null; then
+            wait "$DPID"; DSTATUS=$?; DPID=
+            diag "searchd died during start-up (exit $DSTATUS):"
+            diag "$(cat "$T/daemon.log")"
+            return 1
+        fi
+        i=$((i + 1))
+        if [ $i -gt 300 ]; then diag "searchd did not answer in 30 s"; return 1; fi
+        sleep 0.1
+    done
+    return 0
+}
+
+# stop_daemon [SIGNAL]: stop it and record its exit status in DSTATUS.
+stop_daemon() {
+    [ -n "$DPID" ] || return 0
+    kill "-${1:-TERM}" "$DPID" 2>/dev/null
+    i=0
+    while kill -0 "$DPID" 2>/dev/null; do
+        i=$((i + 1))
+        if [ $i -gt 300 ]; then
+            diag "searchd still running 30 s after SIG${1:-TERM}; killing it"
+            kill -KILL "$DPID" 2>/dev/null
+            break
+        fi
+        sleep 0.1
+    done
+    wait "$DPID"; DSTATUS=$?
+    DPID=
+    return 0
+}
+
+# wait_idle: until status says the start-up scan is done and nothing queued.
+wait_idle() {
+    i=0
+    while :; do
+        out=$(sc --json --status 2>/dev/null) || return 1
+        case $out in
+        *'"queued":0'*'"scan_done":true'*|*'"scan_done":true'*'"queued":0'*)
+            return 0 ;;
+        esac
+        i=$((i + 1))
+        if [ $i -gt 600 ]; then diag "indexing not done after 60 s: $out"; return 1; fi
+        sleep 0.1
+    done
+}
+
+# stop_and_check: one test point: SIGTERM gives exit 0 and removes the socket.
+stop_and_check() {
+    stop_daemon TERM
+    if [ "$DSTATUS" = 0 ] && [ ! -e "$SOCK" ]; then
+        ok "SIGTERM: searchd exits 0 and removes its socket"
+    else
+        not_ok "SIGTERM: searchd exits 0 and removes its socket (exit $DSTATUS)"
+    fi
+}
+
+cleanup() {
+    rc=$?
+    if [ -n "$DPID" ]; then stop_daemon KILL; fi
+    if [ "$tap_failed" -gt 0 ] && [ -f "$T/daemon.log" ]; then
+        diag "daemon log:" "$(cat "$T/daemon.log")"
+    fi
+    if [ "${SD_TEST_KEEP:-0}" = 1 ]; then
+        diag "kept $T"
+    else
+        rm -rf "$T"
+    fi
+    if [ "$rc" -eq 0 ] && [ "$tap_failed" -gt 0 ]; then exit 1; fi
+    exit "$rc"
+}
+trap cleanup EXIT
