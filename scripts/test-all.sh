@@ -1,26 +1,47 @@
 #!/usr/bin/env bash
-# Build searchd out of tree with warnings as errors and run every test
-# (`make check`): unit tests, end-to-end tests, and the corpus tests when
-# ../shared is beside the checkout.  Run scripts/install-deps.sh first.
+# Run every test three ways: (1) a build with warnings as errors, `make
+# check` (unit, end-to-end, and the corpus tests when ../shared is beside
+# the checkout); (2) a build with AddressSanitizer and UBSan, `make check`;
+# (3) the first build's tests again under valgrind (`make check-valgrind`).
+# Run scripts/install-deps.sh first.
+#   SD_QUICK=1   only (1)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/_build}
 jobs=$(nproc 2>/dev/null || echo 2)
 
-cd "$top"
-./autogen.sh
-mkdir -p "$build"
-cd "$build"
-"$top/configure" --enable-werror
-make -j"$jobs"
-if ! make -j"$jobs" check; then
-    # Show the logs of what failed, so CI output says why.
+# show_failures DIR: print the logs of failed tests, so CI output says why.
+show_failures() {
+    (cd "$1" &&
     for f in $(find . -name '*.log' ! -name config.log ! -name test-suite.log); do
         trs=${f%.log}.trs
         if [ -f "$trs" ] && grep -q '^:test-result: \(FAIL\|ERROR\|XPASS\)' "$trs"; then
             echo "===== $f"; cat "$f"
         fi
     done
-    cat test-suite.log 2>/dev/null | tail -n 50
-    exit 1
-fi
+    tail -n 50 test-suite.log 2>/dev/null) || true
+}
+
+# run_pass NAME DIR TARGET [CONFIGURE-ARGS...]: configure DIR (unless no
+# arguments are given: it is already), build, make TARGET.
+run_pass() {
+    name=$1 dir=$2 target=$3; shift 3
+    echo "==== $name: $dir"
+    mkdir -p "$dir"
+    if [ $# -gt 0 ]; then (cd "$dir" && "$top/configure" -q "$@"); fi
+    make -C "$dir" -s -j"$jobs"
+    if ! make -C "$dir" -j"$jobs" "$target"; then
+        show_failures "$dir"
+        echo "==== $name: FAILED" >&2
+        exit 1
+    fi
+}
+
+cd "$top"
+./autogen.sh
+run_pass "build, make check" "$build" check --enable-werror
+[ "${SD_QUICK:-0}" = 1 ] && exit 0
+run_pass "ASan+UBSan, make check" "$build-asan" check --enable-werror \
+    --enable-sanitizers
+run_pass "valgrind, make check-valgrind" "$build" check-valgrind
+echo "==== all passes succeeded"
