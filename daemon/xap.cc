@@ -377,6 +377,35 @@ xap_open(const char *dir, unsigned flags, xap_db **db_out)
     });
 }
 
+xap_status
+xap_open_shards(const char *const *dirs, size_t n, xap_db **db_out)
+{
+    xap_db *db = new (std::nothrow) xap_db();
+    if (db_out == nullptr) {
+        delete db;
+        return XAP_EINVAL;
+    }
+    *db_out = db;
+    if (db == nullptr)
+        return XAP_ENOMEM;
+    if (dirs == nullptr || n == 0) {
+        db->error = "xap_open_shards: no index folder given";
+        return XAP_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (dirs[i] == nullptr || dirs[i][0] == '\0') {
+            db->error = "xap_open_shards: an index folder is empty";
+            return XAP_EINVAL;
+        }
+    }
+    return guarded(db, [&]() {
+        db->rdb = new Xapian::Database(dirs[0]);
+        for (size_t i = 1; i < n; i++)
+            db->rdb->add_database(Xapian::Database(dirs[i]));
+        return XAP_OK;
+    });
+}
+
 void
 xap_close(xap_db *db)
 {
@@ -462,6 +491,92 @@ xap_delete_path(xap_db *db, const char *path, uint64_t *deleted_out)
             db->wdb->delete_document(t);
         if (deleted_out != nullptr)
             *deleted_out = n;
+        return XAP_OK;
+    });
+}
+
+namespace {
+
+bool
+meta_key_ok(xap_db *db, const char *key, size_t klen, const char *fn)
+{
+    if (key != nullptr && klen > 0 && klen <= XAP_MAX_META_KEY)
+        return true;
+    db->error = std::string(fn) + ": metadata key empty or over " +
+                std::to_string(XAP_MAX_META_KEY) + " bytes";
+    return false;
+}
+
+}  // namespace
+
+xap_status
+xap_meta_get(xap_db *db, const char *key, size_t klen, char **val_out,
+             size_t *len_out)
+{
+    if (val_out != nullptr)
+        *val_out = nullptr;
+    if (len_out != nullptr)
+        *len_out = 0;
+    if (db == nullptr || db->rdb == nullptr || val_out == nullptr)
+        return XAP_EINVAL;
+    if (!meta_key_ok(db, key, klen, "xap_meta_get"))
+        return XAP_EINVAL;
+    return guarded(db, [&]() {
+        std::string v = db->rdb->get_metadata(std::string(key, klen));
+        if (v.empty())
+            return XAP_ENOTFOUND;
+        char *copy = static_cast<char *>(malloc(v.size() + 1));
+        if (copy == nullptr)
+            return XAP_ENOMEM;
+        memcpy(copy, v.data(), v.size());
+        copy[v.size()] = '\0';
+        *val_out = copy;
+        if (len_out != nullptr)
+            *len_out = v.size();
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_meta_set(xap_db *db, const char *key, size_t klen, const char *val,
+             size_t vlen)
+{
+    if (db == nullptr)
+        return XAP_EINVAL;
+    if (db->wdb == nullptr) {
+        db->error = "xap_meta_set: the index is open read-only";
+        return XAP_EINVAL;
+    }
+    if (!meta_key_ok(db, key, klen, "xap_meta_set"))
+        return XAP_EINVAL;
+    if (val == nullptr && vlen > 0) {
+        db->error = "xap_meta_set: no value given";
+        return XAP_EINVAL;
+    }
+    return guarded(db, [&]() {
+        db->wdb->set_metadata(std::string(key, klen),
+                              vlen > 0 ? std::string(val, vlen)
+                                       : std::string());
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_meta_each(xap_db *db, const char *prefix, size_t plen, xap_meta_fn fn,
+              void *arg)
+{
+    if (db == nullptr || db->rdb == nullptr || fn == nullptr ||
+        (prefix == nullptr && plen > 0))
+        return XAP_EINVAL;
+    return guarded(db, [&]() {
+        std::string p = plen > 0 ? std::string(prefix, plen) : std::string();
+        for (Xapian::TermIterator it = db->rdb->metadata_keys_begin(p);
+             it != db->rdb->metadata_keys_end(p); ++it) {
+            const std::string k = *it;
+            const std::string v = db->rdb->get_metadata(k);
+            if (fn(k.data(), k.size(), v.data(), v.size(), arg) != 0)
+                break;
+        }
         return XAP_OK;
     });
 }

@@ -53,6 +53,14 @@ const char *xap_status_str(xap_status st);
  */
 xap_status xap_open(const char *dir, unsigned flags, xap_db **db_out);
 
+/*
+ * Open several indexes (shards) read-only as one: searches and counts
+ * cover them all.  n >= 1; dirs borrowed for the call.  Ownership and
+ * failures as for xap_open; metadata calls read the first shard only.
+ */
+xap_status xap_open_shards(const char *const *dirs, size_t n,
+                           xap_db **db_out);
+
 /* Close the handle; a writable handle commits first.  NULL is fine. */
 void xap_close(xap_db *db);
 
@@ -82,6 +90,35 @@ xap_status xap_delete_path(xap_db *db, const char *path,
 
 /* Writer: make all changes durable and visible to readers. */
 xap_status xap_commit(xap_db *db);
+
+/*
+ * User metadata: byte-string values under byte-string keys, stored in the
+ * index and committed with the documents (searchd keeps its per-file
+ * state there, so the state can never disagree with the documents).
+ * Keys are 1..XAP_MAX_META_KEY bytes (XAP_EINVAL otherwise).
+ */
+#define XAP_MAX_META_KEY 200
+
+/* The value under key: on XAP_OK *val_out is a malloc'd copy owned by the
+ * caller (free()), NUL-terminated beyond *len_out bytes.  XAP_ENOTFOUND
+ * when there is none (*val_out NULL). */
+xap_status xap_meta_get(xap_db *db, const char *key, size_t klen,
+                        char **val_out, size_t *len_out);
+
+/* Writer: store val (vlen bytes) under key; vlen 0 deletes the key.
+ * Visible to readers after xap_commit. */
+xap_status xap_meta_set(xap_db *db, const char *key, size_t klen,
+                        const char *val, size_t vlen);
+
+/* Called for each key; key and val are borrowed for the call (not
+ * NUL-terminated).  Return 0 to go on, anything else to stop. */
+typedef int (*xap_meta_fn)(const char *key, size_t klen, const char *val,
+                           size_t vlen, void *arg);
+
+/* Call fn for every key starting with prefix (plen bytes, may be 0), in
+ * byte order.  Returns XAP_OK (also when fn stopped early) or an error. */
+xap_status xap_meta_each(xap_db *db, const char *prefix, size_t plen,
+                         xap_meta_fn fn, void *arg);
 
 /* A search request; every pointer borrowed for the call. */
 struct xap_query {

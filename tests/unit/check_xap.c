@@ -1415,6 +1415,154 @@ START_TEST(search_finds_words_in_every_script)
 }
 END_TEST
 
+/* ---- metadata and shards ------------------------------------------------ */
+
+struct meta_seen {
+    char keys[8][32];
+    char vals[8][32];
+    size_t n;
+    size_t stop_after;      /* 0: never stop */
+};
+
+static int
+meta_collect(const char *key, size_t klen, const char *val, size_t vlen,
+             void *arg)
+{
+    struct meta_seen *m = arg;
+
+    ck_assert_uint_lt(m->n, 8);
+    ck_assert_uint_lt(klen, 32);
+    ck_assert_uint_lt(vlen, 32);
+    memcpy(m->keys[m->n], key, klen);
+    m->keys[m->n][klen] = '\0';
+    memcpy(m->vals[m->n], val, vlen);
+    m->vals[m->n][vlen] = '\0';
+    m->n++;
+    return m->stop_after != 0 && m->n >= m->stop_after;
+}
+
+START_TEST(meta_set_get_delete_round_trip)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    char *v = (char *)"x";
+    size_t len = 99;
+    static const char bin[] = "a\0b\xff";
+
+    ck_assert_int_eq(xap_meta_get(w, "fk", 2, &v, &len), XAP_ENOTFOUND);
+    ck_assert_ptr_null(v);
+    ck_assert_uint_eq(len, 0);
+    /* Binary keys and values survive as bytes. */
+    ASSERT_OK(w, xap_meta_set(w, "f\0k", 3, bin, sizeof bin - 1));
+    ASSERT_OK(w, xap_meta_get(w, "f\0k", 3, &v, &len));
+    ck_assert_uint_eq(len, sizeof bin - 1);
+    ck_assert_mem_eq(v, bin, len);
+    ck_assert_int_eq(v[len], '\0');
+    free(v);
+    /* A shorter key with the same first bytes is another key. */
+    ck_assert_int_eq(xap_meta_get(w, "f", 1, &v, &len), XAP_ENOTFOUND);
+    ASSERT_OK(w, xap_meta_set(w, "f\0k", 3, NULL, 0));
+    ck_assert_int_eq(xap_meta_get(w, "f\0k", 3, &v, &len), XAP_ENOTFOUND);
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(meta_rejects_bad_keys_and_read_only_writes)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE), *r;
+    char key[XAP_MAX_META_KEY + 2];
+    char *v = NULL;
+
+    memset(key, 'k', sizeof key);
+    ck_assert_int_eq(xap_meta_set(w, key, 0, "v", 1), XAP_EINVAL);
+    ck_assert_int_eq(xap_meta_set(w, key, XAP_MAX_META_KEY + 1, "v", 1),
+                     XAP_EINVAL);
+    ck_assert(strstr(xap_last_error(w), "key") != NULL);
+    ASSERT_OK(w, xap_meta_set(w, key, XAP_MAX_META_KEY, "v", 1));
+    ck_assert_int_eq(xap_meta_set(w, "k", 1, NULL, 3), XAP_EINVAL);
+    ASSERT_OK(w, xap_commit(w));
+    r = open_at(NULL, XAP_READONLY);
+    ck_assert_int_eq(xap_meta_set(r, "k", 1, "v", 1), XAP_EINVAL);
+    ck_assert(strstr(xap_last_error(r), "read-only") != NULL);
+    ASSERT_OK(r, xap_meta_get(r, key, XAP_MAX_META_KEY, &v, NULL));
+    ck_assert_str_eq(v, "v");
+    free(v);
+    xap_close(r);
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(meta_commits_with_documents_and_lists_by_prefix)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE), *r;
+    struct meta_seen m = { .n = 0 };
+
+    add(w, &(struct spec){ .path = "/a", .body = "alpha" });
+    ASSERT_OK(w, xap_meta_set(w, "f/b", 3, "2", 1));
+    ASSERT_OK(w, xap_meta_set(w, "f/a", 3, "1", 1));
+    ASSERT_OK(w, xap_meta_set(w, "g/c", 3, "3", 1));
+    ASSERT_OK(w, xap_commit(w));
+    ASSERT_OK(w, xap_meta_set(w, "f/z", 3, "uncommitted", 11));
+    r = open_at(NULL, XAP_READONLY);
+    ASSERT_OK(r, xap_meta_each(r, "f", 1, meta_collect, &m));
+    ck_assert_uint_eq(m.n, 2);          /* f/z not committed yet */
+    ck_assert_str_eq(m.keys[0], "f/a"); /* byte order */
+    ck_assert_str_eq(m.vals[0], "1");
+    ck_assert_str_eq(m.keys[1], "f/b");
+    ck_assert_uint_eq(doc_count(r), 1);
+    ASSERT_OK(w, xap_commit(w));
+    ASSERT_OK(r, xap_reopen(r));
+    m = (struct meta_seen){ .stop_after = 2 };
+    ASSERT_OK(r, xap_meta_each(r, NULL, 0, meta_collect, &m));
+    ck_assert_uint_eq(m.n, 2);          /* stopped by the callback */
+    m = (struct meta_seen){ .n = 0 };
+    ASSERT_OK(r, xap_meta_each(r, "f", 1, meta_collect, &m));
+    ck_assert_uint_eq(m.n, 3);
+    ck_assert_str_eq(m.vals[2], "uncommitted");
+    xap_close(r);
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(shards_are_searched_as_one)
+{
+    char *d1 = xasprintf("%s/s1", tmp_dir), *d2 = xasprintf("%s/s2", tmp_dir);
+    const char *dirs[] = { d1, d2 };
+    xap_db *w1 = open_at(d1, XAP_WRITE), *w2 = open_at(d2, XAP_WRITE);
+    xap_db *r = NULL;
+    xap_hits *h;
+
+    add(w1, &(struct spec){ .path = "/one", .title = "Monsoon one",
+                            .body = "monsoon rains" });
+    add(w2, &(struct spec){ .path = "/two", .title = "Monsoon two",
+                            .body = "monsoon floods" });
+    ASSERT_OK(w1, xap_commit(w1));
+    ASSERT_OK(w2, xap_commit(w2));
+    ASSERT_OK(r, xap_open_shards(dirs, 2, &r));
+    ck_assert_uint_eq(doc_count(r), 2);
+    h = search(r, "monsoon", 0, 10);
+    ck_assert_uint_eq(xap_hits_count(h), 2);
+    ck_assert(strstr(xap_hits_snippet(h, 0), "<b>") != NULL);
+    xap_hits_free(h);
+    ck_assert_uint_eq(count_hits(r, "floods"), 1);
+    /* A commit in one shard shows after reopen. */
+    add(w2, &(struct spec){ .path = "/three", .body = "monsoon again" });
+    ASSERT_OK(w2, xap_commit(w2));
+    ASSERT_OK(r, xap_reopen(r));
+    ck_assert_uint_eq(count_hits(r, "monsoon"), 3);
+    xap_close(r);
+    r = NULL;
+    ck_assert_int_eq(xap_open_shards(dirs, 0, &r), XAP_EINVAL);
+    xap_close(r);
+    dirs[1] = "";
+    ck_assert_int_eq(xap_open_shards(dirs, 2, &r), XAP_EINVAL);
+    xap_close(r);
+    xap_close(w1);
+    xap_close(w2);
+    free(d1);
+    free(d2);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 Suite *
@@ -1487,6 +1635,15 @@ xap_suite(void)
     tcase_add_test(tc, stale_reader_recovers_after_many_commits);
     tcase_add_test(tc, closing_a_writer_commits);
     tcase_add_test(tc, corrupt_index_gives_an_error_not_a_crash);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("metadata");
+    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, meta_set_get_delete_round_trip);
+    tcase_add_test(tc, meta_rejects_bad_keys_and_read_only_writes);
+    tcase_add_test(tc, meta_commits_with_documents_and_lists_by_prefix);
+    tcase_add_test(tc, shards_are_searched_as_one);
     suite_add_tcase(s, tc);
     return s;
 }
