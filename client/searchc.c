@@ -1280,6 +1280,7 @@ print_status(const json_t *root)
     print_status_count(root, "queued", "queued:");
     print_status_count(root, "failed", "failed:");
     print_status_count(root, "indexed_files", "indexed files:");
+    print_status_count(root, "unchanged_files", "unchanged files:");
     print_status_line("scan done:", !json_is_boolean(scan) ? NULL
                                     : json_is_true(scan) ? "yes" : "no");
     put_field(&b, root, "version", "?");

@@ -65,6 +65,8 @@ cmd_status(struct conn *c, const struct proto_request *req,
     json_object_set_new(body, "failed", json_integer((json_int_t)st.failed));
     json_object_set_new(body, "indexed_files",
                         json_integer((json_int_t)st.indexed_files));
+    json_object_set_new(body, "unchanged_files",
+                        json_integer((json_int_t)st.unchanged));
     json_object_set_new(body, "scan_done", json_boolean(st.scan_done));
     json_object_set_new(body, "version", json_string(PACKAGE_VERSION));
     json_object_set_new(body, "pid", json_integer((json_int_t)getpid()));

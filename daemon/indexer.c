@@ -7,19 +7,30 @@
  * escaping the spool); names starting with "." (hidden files, editor
  * and crawler temporaries such as ".foo.swp") or ending in "~", ".tmp",
  * ".part", ".partial", ".crdownload" or ".swp" are skipped.
+ *
+ * Incremental: every file looked at gets a record (filestate.h) in the
+ * index metadata, written in the same commit as its documents.  A file
+ * whose mtime and size match its record, still handled by the same
+ * plugin version, is skipped without being read; one whose content hash
+ * still matches only has its record's mtime updated.  Failed files have
+ * records too and are retried only when they change (or the plugins do).
+ * A folder scan forgets the files under it that are gone.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "extract.h"
+#include "filestate.h"
 #include "indexer.h"
 #include "log.h"
 #include "util.h"
@@ -57,7 +68,11 @@ struct indexer {
     _Atomic uint64_t queued;
     _Atomic uint64_t failed;
     _Atomic uint64_t indexed_files;
+    _Atomic uint64_t unchanged;
     _Atomic uint64_t generation;
+
+    uint64_t plugin_set;        /* filestate_plugin_set(reg) */
+    uint64_t plugin_versions;   /* filestate_plugin_versions(reg) */
 
     /* Thread-only state. */
     uint64_t uncommitted;       /* documents changed since the last commit */
@@ -233,52 +248,265 @@ walk(struct indexer *ix, struct job *j, const char *dir, struct pathv *out,
     free(here.v);
 }
 
+/* ---- file records ------------------------------------------------------ */
+
+/* The record under key, decoded into *out (owned: filestate_clear); false
+ * when there is none, or it is unreadable or for another path (a hash
+ * key collision): the file is then treated as new. */
+static bool
+load_state(struct indexer *ix, const char *key, size_t klen,
+           const char *path, size_t plen, struct filestate *out)
+{
+    char *val = NULL;
+    size_t len = 0;
+    bool ok;
+
+    memset(out, 0, sizeof *out);
+    if (xap_meta_get(ix->db, key, klen, &val, &len) != XAP_OK)
+        return false;
+    ok = filestate_decode(val, len, out) == 0 && out->path_len == plen &&
+         memcmp(out->path, path, plen) == 0;
+    if (!ok) {
+        log_warn("indexer: %s: unreadable file record; indexing it anew",
+                 path);
+        filestate_clear(out);
+    }
+    free(val);
+    return ok;
+}
+
+static xap_status
+save_state(struct indexer *ix, const struct filestate *fs)
+{
+    char key[FILESTATE_KEY_MAX];
+    size_t klen = filestate_key(fs->path, fs->path_len, key), len;
+    char *val = filestate_encode(fs, &len);
+    xap_status st = xap_meta_set(ix->db, key, klen, val, len);
+
+    free(val);
+    return st;
+}
+
+/* The plugin that would take path now, probing its head; NULL if none. */
+static const struct plugin_entry *
+probe_again(struct indexer *ix, const char *path)
+{
+    unsigned char head[PLUGINS_PROBE_BYTES];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    ssize_t n;
+
+    if (fd < 0)
+        return NULL;
+    do
+        n = pread(fd, head, sizeof head, 0);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    return n < 0 ? NULL
+                 : plugins_pick(ix->reg, path, head, (size_t)n, NULL);
+}
+
+/* Would extracting path now give what its record says?  Yes when the
+ * same plugin at the same version would take it. */
+static bool
+state_is_current(struct indexer *ix, const struct filestate *fs)
+{
+    const struct plugin_entry *pe;
+
+    if (fs->plugin[0] == '\0')      /* no plugin took it */
+        return fs->plugin_set == ix->plugin_versions;
+    pe = plugins_find(ix->reg, fs->plugin);
+    if (pe == NULL || strcmp(pe->desc->version, fs->plugin_version) != 0)
+        return false;
+    /* Plugins came or went since: would another one win now? */
+    return fs->plugin_set == ix->plugin_set ||
+           probe_again(ix, fs->path) == pe;
+}
+
+/* Drop path's documents and record (old: its record, or NULL). */
+static void
+forget_file(struct indexer *ix, const char *path, const struct filestate *old)
+{
+    char key[FILESTATE_KEY_MAX];
+    size_t klen = filestate_key(path, strlen(path), key);
+    uint64_t n = 0;
+
+    if (xap_delete_path(ix->db, path, &n) == XAP_OK && n > 0)
+        note_change(ix, n);
+    if (old != NULL) {
+        if (xap_meta_set(ix->db, key, klen, NULL, 0) == XAP_OK)
+            note_change(ix, 1);
+        if (old->status == FILESTATE_FAILED)
+            atomic_fetch_sub(&ix->failed, 1);
+    }
+}
+
+struct under {
+    const char *dir;
+    size_t dlen;
+    struct pathv *out;
+};
+
+static int
+under_cb(const char *key, size_t klen, const char *val, size_t vlen,
+         void *arg)
+{
+    struct under *u = arg;
+    struct filestate fs;
+
+    (void)key;
+    (void)klen;
+    if (filestate_decode(val, vlen, &fs) != 0)
+        return 0;
+    if (fs.path_len > u->dlen && memcmp(fs.path, u->dir, u->dlen) == 0 &&
+        (fs.path[u->dlen] == '/' || u->dir[u->dlen - 1] == '/'))
+        pathv_push(u->out, xstrdup(fs.path));
+    filestate_clear(&fs);
+    return 0;
+}
+
+/* The paths of every record below folder dir, into out. */
+static void
+records_under(struct indexer *ix, const char *dir, struct pathv *out)
+{
+    struct under u = { dir, strlen(dir), out };
+    char *prefix = xasprintf("%c%s/", FILESTATE_KEY_PATH, dir);
+    size_t plen = strlen(prefix);
+    char h = FILESTATE_KEY_HASH;
+
+    /* Longer prefixes: every file below has a hash key. */
+    if (plen <= XAP_MAX_META_KEY)
+        xap_meta_each(ix->db, prefix, plen, under_cb, &u);
+    xap_meta_each(ix->db, &h, 1, under_cb, &u);
+    free(prefix);
+}
+
+/* Forget every file below dir whose path is not in keep (sorted; may be
+ * empty): they were deleted or moved away. */
+static void
+forget_under(struct indexer *ix, const char *dir, const struct pathv *keep)
+{
+    struct pathv gone = { 0 };
+
+    records_under(ix, dir, &gone);
+    for (size_t i = 0; i < gone.n; i++) {
+        char *p = gone.v[i];
+        if (keep->n == 0 ||
+            bsearch(&p, keep->v, keep->n, sizeof *keep->v, cmp_str) == NULL) {
+            char key[FILESTATE_KEY_MAX];
+            struct filestate old;
+            size_t klen = filestate_key(p, strlen(p), key);
+
+            if (load_state(ix, key, klen, p, strlen(p), &old)) {
+                log_info("indexer: %s: gone; forgetting it", p);
+                forget_file(ix, p, &old);
+                filestate_clear(&old);
+            }
+        }
+        free(p);
+    }
+    free(gone.v);
+}
+
+static int64_t
+mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
 static void
 index_file(struct indexer *ix, struct job *j, const char *path)
 {
     struct extract_result er = { 0 };
-    int rc;
-    xap_status st;
+    struct filestate old, rec = { 0 };
+    char key[FILESTATE_KEY_MAX];
+    size_t plen = strlen(path), klen = filestate_key(path, plen, key);
+    bool have_old = load_state(ix, key, klen, path, plen, &old);
+    bool was_failed = have_old && old.status == FILESTATE_FAILED;
+    struct stat st;
+    uint64_t hash = 0;
+    int rc, fd;
+    xap_status xs;
 
     j->res.files++;
-    rc = extract_file(ix->reg, path, &er);
-    if (rc == -ENOENT) {
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
         /* Gone since it was listed: drop what the index had of it. */
-        uint64_t n = 0;
-        if (xap_delete_path(ix->db, path, &n) == XAP_OK && n > 0)
-            note_change(ix, n);
+        forget_file(ix, path, have_old ? &old : NULL);
         job_error(j, path, "file vanished");
-        atomic_fetch_add(&ix->failed, 1);
         goto out;
     }
-    if (rc < 0) {
-        log_warn("indexer: %s: %s", path, er.reason);
-        job_error(j, path, er.reason);
-        atomic_fetch_add(&ix->failed, 1);
+    if (have_old && old.mtime_ns == mtime_ns(&st) &&
+        old.size == (uint64_t)st.st_size && state_is_current(ix, &old)) {
+        atomic_fetch_add(&ix->unchanged, 1);
+        goto out;
+    }
+    /* A hash error leaves hash 0; extract_file then says what is wrong. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0) {
+        if (filestate_hash_fd(fd, EXTRACT_MAX_FILE_BYTES, &hash) < 0)
+            hash = 0;
+        close(fd);
+    }
+    if (have_old && hash != 0 && old.hash == hash &&
+        old.size == (uint64_t)st.st_size && state_is_current(ix, &old)) {
+        /* Touched, not changed. */
+        old.mtime_ns = mtime_ns(&st);
+        if (save_state(ix, &old) == XAP_OK)
+            note_change(ix, 1);
+        atomic_fetch_add(&ix->unchanged, 1);
+        goto out;
+    }
+    rc = extract_file(ix->reg, path, &er);
+    if (rc == -ENOENT) {
+        forget_file(ix, path, have_old ? &old : NULL);
+        job_error(j, path, "file vanished");
         goto out;
     }
     /* Replace everything this file made before: a container may now hold
-     * fewer members. */
-    st = xap_delete_path(ix->db, path, NULL);
-    for (size_t i = 0; st == XAP_OK && i < er.n; i++)
-        st = xap_replace(ix->db, er.docs[i]);
-    if (st != XAP_OK) {
+     * fewer members, and a file that now fails has no documents. */
+    xs = xap_delete_path(ix->db, path, NULL);
+    if (rc < 0) {
+        log_warn("indexer: %s: %s", path, er.reason);
+        job_error(j, path, er.reason);
+        filestate_set(&rec, path, plen, mtime_ns(&st), (uint64_t)st.st_size,
+                      hash, 0, FILESTATE_FAILED,
+                      er.plugin ? er.plugin->desc->name : "",
+                      er.plugin ? er.plugin->desc->version : "", er.reason);
+        rec.plugin_set = er.plugin ? ix->plugin_set : ix->plugin_versions;
+        if (!was_failed)
+            atomic_fetch_add(&ix->failed, 1);
+    } else {
+        for (size_t i = 0; xs == XAP_OK && i < er.n; i++)
+            xs = xap_replace(ix->db, er.docs[i]);
+        filestate_set(&rec, path, plen, mtime_ns(&st), (uint64_t)st.st_size,
+                      hash, er.n, FILESTATE_OK, er.plugin->desc->name,
+                      er.plugin->desc->version, NULL);
+        rec.plugin_set = ix->plugin_set;
+        if (was_failed)
+            atomic_fetch_sub(&ix->failed, 1);
+    }
+    if (xs == XAP_OK)
+        xs = save_state(ix, &rec);
+    if (xs != XAP_OK) {
         char reason[300];
         snprintf(reason, sizeof reason, "index write failed: %s: %s",
-                 xap_status_str(st), xap_last_error(ix->db));
+                 xap_status_str(xs), xap_last_error(ix->db));
         log_err("indexer: %s: %s", path, reason);
         job_error(j, path, reason);
-        atomic_fetch_add(&ix->failed, 1);
         j->res.status = -EIO;
         snprintf(j->res.message, sizeof j->res.message, "%s", reason);
         goto out;
     }
-    log_debug("indexer: %s: %zu documents by %s", path, er.n,
-              er.plugin ? er.plugin->desc->name : "?");
-    j->res.documents += er.n;
-    note_change(ix, er.n ? er.n : 1);
-    atomic_fetch_add(&ix->indexed_files, 1);
+    note_change(ix, er.n + 1);
+    if (rc == 0) {
+        log_debug("indexer: %s: %zu documents by %s", path, er.n,
+                  er.plugin->desc->name);
+        j->res.documents += er.n;
+        atomic_fetch_add(&ix->indexed_files, 1);
+    }
 out:
+    if (have_old)
+        filestate_clear(&old);
+    filestate_clear(&rec);
     extract_result_clear(&er);
 }
 
@@ -305,16 +533,40 @@ run_job(struct indexer *ix, struct job *j)
         snprintf(j->res.message, sizeof j->res.message, "%s: %s", j->path,
                  strerror(e));
         if (e == ENOENT || e == ENOTDIR) {
-            /* A file that was indexed and is gone: forget it. */
-            uint64_t n = 0;
-            if (xap_delete_path(ix->db, j->path, &n) == XAP_OK && n > 0)
-                note_change(ix, n);
+            /* A file or folder that was indexed and is gone: forget it
+             * and everything below it. */
+            char key[FILESTATE_KEY_MAX];
+            struct filestate old;
+            size_t klen = filestate_key(j->path, j->path_len, key);
+            bool have = load_state(ix, key, klen, j->path, j->path_len,
+                                   &old);
+            struct pathv none = { 0 };
+
+            forget_file(ix, j->path, have ? &old : NULL);
+            if (have)
+                filestate_clear(&old);
+            forget_under(ix, j->path, &none);
         }
         atomic_fetch_sub(&ix->queued, 1);
         return;
     }
     if (S_ISDIR(st.st_mode)) {
+        struct pathv sorted = { 0 };
+        uint64_t errors = j->res.failed;
+
         walk(ix, j, j->path, &files, 0);
+        /* Records of files no longer there go (on a sorted copy), unless
+         * part of the folder could not be read: its files are not gone. */
+        sorted.v = xmalloc((files.n + 1) * sizeof *sorted.v);
+        memcpy(sorted.v, files.v, files.n * sizeof *sorted.v);
+        sorted.n = files.n;
+        qsort(sorted.v, sorted.n, sizeof *sorted.v, cmp_str);
+        if (j->res.failed == errors)
+            forget_under(ix, j->path, &sorted);
+        else
+            log_warn("indexer: %s: not all of it could be read; keeping "
+                     "the records of files not seen", j->path);
+        free(sorted.v);
     } else {
         pathv_push(&files, xstrdup(j->path));
     }
@@ -423,6 +675,24 @@ done_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* At start: failed counts the files whose record says they failed. */
+static int
+count_failed_cb(const char *key, size_t klen, const char *val, size_t vlen,
+                void *arg)
+{
+    struct indexer *ix = arg;
+    struct filestate fs;
+
+    (void)key;
+    (void)klen;
+    if (filestate_decode(val, vlen, &fs) == 0) {
+        if (fs.status == FILESTATE_FAILED)
+            atomic_fetch_add(&ix->failed, 1);
+        filestate_clear(&fs);
+    }
+    return 0;
+}
+
 struct indexer *
 indexer_new(const char *dir, const struct plugins *reg,
             struct event_base *base, char *err, size_t errlen)
@@ -456,6 +726,12 @@ indexer_new(const char *dir, const struct plugins *reg,
         goto fail;
     }
     atomic_store(&ix->documents, count);
+    ix->plugin_set = filestate_plugin_set(reg);
+    ix->plugin_versions = filestate_plugin_versions(reg);
+    xap_meta_each(ix->db, (char[]){ FILESTATE_KEY_PATH }, 1, count_failed_cb,
+                  ix);
+    xap_meta_each(ix->db, (char[]){ FILESTATE_KEY_HASH }, 1, count_failed_cb,
+                  ix);
     ix->done_ev = event_new(base, -1, 0, done_cb, ix);
     if (ix->done_ev == NULL) {
         snprintf(err, errlen, "cannot create event");
@@ -521,6 +797,7 @@ indexer_stats(struct indexer *ix, struct indexer_stats *out)
     out->queued = atomic_load(&ix->queued);
     out->failed = atomic_load(&ix->failed);
     out->indexed_files = atomic_load(&ix->indexed_files);
+    out->unchanged = atomic_load(&ix->unchanged);
     out->generation = atomic_load(&ix->generation);
     pthread_mutex_lock(&ix->lock);
     out->scan_done = ix->scans_pending == 0;

@@ -58,8 +58,10 @@ typedef void (*indexer_done_cb)(const struct indexer_result *res, void *arg);
 struct indexer_stats {
     uint64_t documents;     /* documents in the index at the last commit */
     uint64_t queued;        /* files (and unexpanded folders) waiting */
-    uint64_t failed;        /* files that failed since start */
-    uint64_t indexed_files; /* files indexed since start */
+    uint64_t failed;        /* files whose last extraction failed (kept
+                             * across restarts; retried when they change) */
+    uint64_t indexed_files; /* files (re)indexed since start */
+    uint64_t unchanged;     /* files found unchanged since start */
     uint64_t generation;    /* bumped after every commit */
     bool scan_done;         /* every job submitted with is_scan is done */
 };

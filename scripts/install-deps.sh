@@ -12,6 +12,7 @@ PACKAGES="
     libxapian-dev
     libevent-dev
     libjansson-dev
+    libxxhash-dev
     check
     valgrind
     python3
