@@ -61,7 +61,9 @@ enum {
 #define SGR_TITLE "\033[1m"
 #define SGR_RESET "\033[0m"
 
-enum sc_mode { MODE_SEARCH = 0, MODE_PING, MODE_STATUS, MODE_ADD };
+enum sc_mode {
+    MODE_SEARCH = 0, MODE_PING, MODE_STATUS, MODE_ADD, MODE_FAILURES
+};
 enum sc_color { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 
 /* Long-only options get values past any char. */
@@ -72,7 +74,9 @@ enum {
     OPT_STATUS,
     OPT_ADD,
     OPT_COLOR,
-    OPT_TIMEOUT
+    OPT_TIMEOUT,
+    OPT_FAILURES,
+    OPT_FOLLOW
 };
 
 /* The command line, parsed. */
@@ -80,6 +84,9 @@ struct options {
     enum sc_mode mode;
     bool is_mode_set;       /* --ping, --status or --add was given */
     bool is_json;
+    bool is_limit_set;      /* --limit was given */
+    bool is_follow;         /* --status --follow */
+    bool is_tty;            /* stdout is a terminal */
     bool use_color;         /* --color resolved against the terminal */
     long limit;             /* 1..SD_PROTO_MAX_LIMIT */
     long offset;            /* 0..SD_PROTO_MAX_OFFSET */
@@ -375,7 +382,8 @@ usage(FILE *out)
 {
     fprintf(out,
 "Usage: searchc [OPTIONS] QUERY...\n"
-"       searchc [OPTIONS] --ping | --status | --add PATH\n"
+"       searchc [OPTIONS] --ping | --status [--follow] | --add PATH\n"
+"       searchc [OPTIONS] --failures\n"
 "\n"
 "Search the articles indexed by a running searchd and print ranked hits\n"
 "with the matches highlighted.  The QUERY words are joined with spaces;\n"
@@ -392,7 +400,12 @@ usage(FILE *out)
 "      --timeout SECONDS wait at most this long for searchd (default %d;\n"
 "                        0 waits for ever)\n"
 "      --ping            check that searchd answers\n"
-"      --status          show searchd's index and queue counters\n"
+"      --status          show searchd's index and queue counters, with a\n"
+"                        progress bar while it indexes (on a terminal)\n"
+"  -f, --follow          with --status: keep showing progress until the\n"
+"                        queue is empty and the first scan done\n"
+"      --failures        list the files that could not be indexed, with\n"
+"                        the plugin and the reason (--limit, --offset page)\n"
 "      --add PATH        index the file or folder PATH now and wait\n"
 "  -h, --help            show this help\n"
 "  -V, --version         show the version\n"
@@ -460,8 +473,8 @@ static bool
 set_mode(struct options *o, enum sc_mode mode)
 {
     if (o->is_mode_set && o->mode != mode) {
-        fputs("searchc: use only one of --ping, --status and --add\n",
-              stderr);
+        fputs("searchc: use only one of --ping, --status, --add and "
+              "--failures\n", stderr);
         return false;
     }
     if (o->is_mode_set && mode == MODE_ADD) {
@@ -528,6 +541,7 @@ take_operands(struct options *o, char **words, int n)
     static const char *const mode_opt[] = {
         [MODE_SEARCH] = "", [MODE_PING] = "--ping",
         [MODE_STATUS] = "--status", [MODE_ADD] = "--add",
+        [MODE_FAILURES] = "--failures",
     };
 
     if (o->mode != MODE_SEARCH) {
@@ -554,6 +568,7 @@ take_option(struct options *o, int opt, const char *arg,
         o->is_json = true;
         return true;
     case 'n':
+        o->is_limit_set = true;
         return parse_number("--limit", arg, 1, SD_PROTO_MAX_LIMIT,
                             &o->limit);
     case OPT_OFFSET:
@@ -578,6 +593,11 @@ take_option(struct options *o, int opt, const char *arg,
     case OPT_ADD:
         o->add_arg = arg;
         return set_mode(o, MODE_ADD);
+    case OPT_FAILURES:
+        return set_mode(o, MODE_FAILURES);
+    case 'f':
+        o->is_follow = true;
+        return true;
     default:
         /* getopt_long has printed what was wrong. */
         return false;
@@ -602,6 +622,8 @@ parse_args(int argc, char **argv, struct options *o)
         { "ping", no_argument, NULL, OPT_PING },
         { "status", no_argument, NULL, OPT_STATUS },
         { "add", required_argument, NULL, OPT_ADD },
+        { "failures", no_argument, NULL, OPT_FAILURES },
+        { "follow", no_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -618,7 +640,7 @@ parse_args(int argc, char **argv, struct options *o)
      * would make that "lt-searchc" or "/usr/bin/searchc". */
     if (argc > 0)
         argv[0] = prog;
-    while ((opt = getopt_long(argc, argv, "n:s:hV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "n:s:fhV", longopts, NULL)) != -1) {
         if (opt == 'h') {
             usage(stdout);
             return SC_EXIT_OK;
@@ -633,6 +655,11 @@ parse_args(int argc, char **argv, struct options *o)
     }
     if (!take_operands(o, argv + optind, argc - optind))
         goto usage_error;
+    if (o->is_follow && o->mode != MODE_STATUS) {
+        fputs("searchc: --follow goes with --status\n", stderr);
+        goto usage_error;
+    }
+    o->is_tty = isatty(STDOUT_FILENO);
     o->use_color = resolve_color(color);
     o->socket_path = socket_arg ? xstrdup(socket_arg)
                                 : util_default_socket_path();
@@ -771,6 +798,14 @@ build_request(const struct options *o, const char *add_path,
         break;
     case MODE_STATUS:
         op = PROTO_OP_STATUS;
+        break;
+    case MODE_FAILURES:
+        op = PROTO_OP_FAILURES;
+        json_object_set_new(args, "limit", json_checked(json_integer(
+                                o->is_limit_set ? o->limit
+                                                : SD_PROTO_MAX_LIMIT)));
+        json_object_set_new(args, "offset",
+                            json_checked(json_integer(o->offset)));
         break;
     case MODE_ADD:
         assert(add_path);
@@ -1268,12 +1303,73 @@ put_plugins(struct sbuf *b, const json_t *plugins)
         sbuf_puts(b, "none");
 }
 
+/* A rate member ("files_per_s") as text, "?" when absent. */
+static void
+format_rate(char *out, size_t outlen, const json_t *root, const char *key)
+{
+    const json_t *v = json_object_get(root, key);
+
+    if (json_is_number(v) && json_number_value(v) >= 0)
+        snprintf(out, outlen, "%.1f", json_number_value(v));
+    else
+        snprintf(out, outlen, "?");
+}
+
+/* Is searchd still busy: queue not empty, or the first scan not done? */
+static bool
+is_indexing(const json_t *root)
+{
+    long long queued = 0;
+
+    return (get_count(root, "queued", &queued) && queued > 0) ||
+           json_is_false(json_object_get(root, "scan_done"));
+}
+
+/*
+ * The progress line: on a terminal a bar redrawn in place
+ * ("[#####.....]  45%  8500/18846 files  1100.0 files/s  ETA 9s"), else
+ * a plain line per call.
+ */
+static void
+print_progress(const struct options *o, const json_t *root, bool is_final)
+{
+    long long done = 0, queued = 0;
+    double pct;
+    char rate[32], eta[32] = "";
+    const json_t *fps = json_object_get(root, "files_per_s");
+
+    get_count(root, "files_done", &done);
+    get_count(root, "queued", &queued);
+    pct = done + queued > 0 ? 100.0 * (double)done / (double)(done + queued)
+                            : 100.0;
+    format_rate(rate, sizeof rate, root, "files_per_s");
+    if (queued > 0 && json_is_number(fps) && json_number_value(fps) > 0)
+        snprintf(eta, sizeof eta, "  ETA %.0fs",
+                 (double)queued / json_number_value(fps));
+    if (o->is_tty) {
+        char bar[31];
+        int fill = (int)(pct * 30 / 100);
+
+        memset(bar, '#', (size_t)fill);
+        memset(bar + fill, '.', (size_t)(30 - fill));
+        bar[30] = '\0';
+        printf("\r[%s] %3.0f%%  %lld/%lld files  %s files/s%s\033[K%s", bar,
+               pct, done, done + queued, rate, eta, is_final ? "\n" : "");
+    } else {
+        printf("progress: %lld/%lld files (%.0f%%), %s files/s%s%s\n", done,
+               done + queued, pct, rate, eta,
+               json_is_false(json_object_get(root, "scan_done"))
+                   ? ", scanning" : "");
+    }
+    fflush(stdout);
+}
+
 static int
-print_status(const json_t *root)
+print_status(const struct options *o, const json_t *root)
 {
     const json_t *scan = json_object_get(root, "scan_done");
     struct sbuf b = { NULL, 0, 0 };
-    char uptime[64];
+    char uptime[64], rate[32];
     long long up;
 
     print_status_count(root, "documents", "documents:");
@@ -1281,6 +1377,12 @@ print_status(const json_t *root)
     print_status_count(root, "failed", "failed:");
     print_status_count(root, "indexed_files", "indexed files:");
     print_status_count(root, "unchanged_files", "unchanged files:");
+    format_rate(rate, sizeof rate, root, "files_per_s");
+    print_status_line("files/s:", rate);
+    format_rate(rate, sizeof rate, root, "docs_per_s");
+    print_status_line("documents/s:", rate);
+    print_status_count(root, "shards", "shards:");
+    print_status_count(root, "workers", "workers:");
     print_status_line("scan done:", !json_is_boolean(scan) ? NULL
                                     : json_is_true(scan) ? "yes" : "no");
     put_field(&b, root, "version", "?");
@@ -1295,6 +1397,44 @@ print_status(const json_t *root)
     put_plugins(&b, json_object_get(root, "plugins"));
     print_status_line("plugins:", b.p);
     sbuf_free(&b);
+    if (is_indexing(root) && (o->is_tty || o->is_follow))
+        print_progress(o, root, !o->is_follow);
+    return SC_EXIT_OK;
+}
+
+static int
+print_failures(const json_t *root)
+{
+    const json_t *list = json_object_get(root, "failures");
+    struct sbuf b = { NULL, 0, 0 };
+    long long total;
+    size_t n = json_array_size(list);
+
+    if (!get_count(root, "total", &total) || !json_is_array(list)) {
+        report_malformed("a failures reply without \"total\" and "
+                         "\"failures\"");
+        return SC_EXIT_TROUBLE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(list, i);
+        const json_t *plugin = get_text(e, "plugin");
+
+        put_field(&b, e, "path", "?");
+        sbuf_puts(&b, ": ");
+        if (plugin != NULL && json_string_length(plugin) > 0)
+            put_field(&b, e, "plugin", "?");
+        else
+            sbuf_puts(&b, "(no plugin)");
+        sbuf_puts(&b, ": ");
+        put_field(&b, e, "reason", "?");
+        sbuf_puts(&b, "\n");
+        sbuf_flush(&b);
+    }
+    sbuf_free(&b);
+    printf("%lld failed file%s", total, total == 1 ? "" : "s");
+    if ((long long)n < total)
+        printf(" (%zu shown; --offset and --limit show others)", n);
+    putchar('\n');
     return SC_EXIT_OK;
 }
 
@@ -1376,11 +1516,59 @@ print_reply(const struct options *o, const json_t *root, const char *line,
     case MODE_PING:
         return print_ping(root);
     case MODE_STATUS:
-        return print_status(root);
+        return print_status(o, root);
     case MODE_ADD:
         return print_add(root);
+    case MODE_FAILURES:
+        return print_failures(root);
     }
     return SC_EXIT_TROUBLE;
+}
+
+/* One exchange of request; *root_out owned by the caller on success. */
+static int
+ask(const struct options *o, const char *request, size_t request_len,
+    json_t **root_out, char **reply_out, size_t *reply_len_out)
+{
+    int status = exchange(o, request, request_len, reply_out, reply_len_out);
+
+    *root_out = NULL;
+    if (status != 0)
+        return status;
+    *root_out = parse_reply(*reply_out, *reply_len_out);
+    return *root_out ? 0 : SC_EXIT_TROUBLE;
+}
+
+/* --status --follow after the first reply: a progress line a second
+ * until searchd is idle. */
+static int
+follow(const struct options *o, const char *request, size_t request_len)
+{
+    for (;;) {
+        char *reply = NULL;
+        size_t reply_len = 0;
+        json_t *root;
+        int status;
+        bool is_busy;
+
+        sleep(1);
+        status = ask(o, request, request_len, &root, &reply, &reply_len);
+        if (status == 0 && json_is_false(json_object_get(root, "ok"))) {
+            print_daemon_error(root);
+            status = SC_EXIT_DAEMON;
+        }
+        if (status != 0) {
+            json_decref(root);
+            free(reply);
+            return status;
+        }
+        is_busy = is_indexing(root);
+        print_progress(o, root, !is_busy);
+        json_decref(root);
+        free(reply);
+        if (!is_busy)
+            return SC_EXIT_OK;
+    }
 }
 
 /* Send o's request and print the answer; returns the exit status. */
@@ -1398,11 +1586,11 @@ run(const struct options *o)
             return SC_EXIT_TROUBLE;
     }
     request = build_request(o, add_path, &request_len);
-    status = exchange(o, request, request_len, &reply, &reply_len);
+    status = ask(o, request, request_len, &root, &reply, &reply_len);
     if (status == 0) {
-        root = parse_reply(reply, reply_len);
-        status = root ? print_reply(o, root, reply, reply_len)
-                      : SC_EXIT_TROUBLE;
+        status = print_reply(o, root, reply, reply_len);
+        if (status == 0 && o->is_follow && !o->is_json && is_indexing(root))
+            status = follow(o, request, request_len);
         json_decref(root);
     }
     free(reply);

@@ -51,6 +51,12 @@ cmd_ping(struct conn *c, const struct proto_request *req,
     reply_json(c, req->id, body);
 }
 
+static double
+round1(double x)
+{
+    return (double)(long long)(x * 10 + 0.5) / 10;
+}
+
 static void
 cmd_status(struct conn *c, const struct proto_request *req,
            struct commands_ctx *ctx)
@@ -67,7 +73,13 @@ cmd_status(struct conn *c, const struct proto_request *req,
                         json_integer((json_int_t)st.indexed_files));
     json_object_set_new(body, "unchanged_files",
                         json_integer((json_int_t)st.unchanged));
+    json_object_set_new(body, "files_done",
+                        json_integer((json_int_t)st.files_done));
     json_object_set_new(body, "scan_done", json_boolean(st.scan_done));
+    json_object_set_new(body, "files_per_s", json_real(round1(st.files_per_s)));
+    json_object_set_new(body, "docs_per_s", json_real(round1(st.docs_per_s)));
+    json_object_set_new(body, "shards", json_integer((json_int_t)st.shards));
+    json_object_set_new(body, "workers", json_integer((json_int_t)st.workers));
     json_object_set_new(body, "version", json_string(PACKAGE_VERSION));
     json_object_set_new(body, "pid", json_integer((json_int_t)getpid()));
     json_object_set_new(body, "uptime_s",
@@ -200,6 +212,31 @@ cmd_add(struct conn *c, const struct proto_request *req,
              (unsigned long long)conn_id(c));
 }
 
+/* ---- failures ---------------------------------------------------------- */
+
+static void
+cmd_failures(struct conn *c, const struct proto_request *req,
+             struct commands_ctx *ctx)
+{
+    size_t n = 0;
+    struct indexer_failure *f = indexer_failures(ctx->indexer, &n);
+    json_t *body = json_object(), *list = json_array();
+
+    for (size_t i = req->offset; i < n && i < (size_t)req->offset + req->limit;
+         i++) {
+        json_t *e = json_object();
+
+        proto_set_bytes(e, "path", f[i].path, f[i].path_len);
+        json_object_set_new(e, "plugin", json_string(f[i].plugin));
+        json_object_set_new(e, "reason", json_string(f[i].reason));
+        json_array_append_new(list, e);
+    }
+    json_object_set_new(body, "total", json_integer((json_int_t)n));
+    json_object_set_new(body, "failures", list);
+    indexer_failures_free(f, n);
+    reply_json(c, req->id, body);
+}
+
 static const struct {
     enum proto_op op;
     command_fn fn;
@@ -208,6 +245,7 @@ static const struct {
     { PROTO_OP_SEARCH, cmd_search },
     { PROTO_OP_STATUS, cmd_status },
     { PROTO_OP_ADD, cmd_add },
+    { PROTO_OP_FAILURES, cmd_failures },
 };
 
 void

@@ -1,20 +1,29 @@
 /*
- * indexer.c - the writer thread: queue of paths, folder walks, extraction,
+ * indexer.c - the background indexing engine (indexer.h): jobs, folder
+ * walks, per-shard writer threads, extraction through the worker pool,
  * batched commits, completions posted back to the event loop.
+ *
+ * Threads and what they own:
+ *   scanner   takes jobs, walks folders, routes files to shards
+ *   shard i   the only user of shard i's writable handle: checks records,
+ *             queues extractions, writes results, commits
+ *   feeder j  runs one extraction at a time through the worker pool
+ * One mutex (ix->lock) guards every queue, job and counter that more than
+ * one thread touches; nobody holds it across I/O.
  *
  * Which files are indexed (documented in searchd(8)): regular files only;
  * symbolic links met inside a folder are not followed (no loops, no
- * escaping the spool); names starting with "." (hidden files, editor
- * and crawler temporaries such as ".foo.swp") or ending in "~", ".tmp",
- * ".part", ".partial", ".crdownload" or ".swp" are skipped.
+ * escaping the spool); hidden and temporary names are skipped
+ * (util.h: spool_name_is_skipped).
  *
- * Incremental: every file looked at gets a record (filestate.h) in the
- * index metadata, written in the same commit as its documents.  A file
+ * Incremental: every file looked at gets a record (filestate.h) in its
+ * shard's metadata, written in the same commit as its documents.  A file
  * whose mtime and size match its record, still handled by the same
  * plugin version, is skipped without being read; one whose content hash
  * still matches only has its record's mtime updated.  Failed files have
  * records too and are retried only when they change (or the plugins do).
- * A folder scan forgets the files under it that are gone.
+ * A folder scan forgets the files under it that are gone.  A job's
+ * callback runs only once everything it wrote is committed.
  */
 #include "config.h"
 
@@ -23,18 +32,28 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "extract.h"
 #include "filestate.h"
 #include "indexer.h"
 #include "log.h"
 #include "util.h"
 #include "xap.h"
+
+/* Extractions one shard may have in flight: enough to keep every worker
+ * busy while the shard writes. */
+#define SHARD_MAX_IN_FLIGHT(ix) (2 * (ix)->n_feeders + 2)
+/* Files routed to shards but not finished; the scanner waits past it. */
+#define INDEXER_MAX_ITEMS      20000
+/* Progress: one sample a second, rates over the last RATE_WINDOW. */
+#define RATE_WINDOW            10
+/* Buckets of the failed-file table. */
+#define FAIL_BUCKETS           4096
 
 struct job {
     struct job *next;
@@ -43,41 +62,189 @@ struct job {
     bool is_scan;
     indexer_done_cb cb;
     void *arg;
-    struct indexer_result res;
+    struct indexer_result res;  /* under ix->lock once items exist */
+    unsigned pending;       /* under ix->lock: items not released, + 1
+                             * while the scanner expands the job */
+};
+
+enum item_kind {
+    ITEM_FILE,              /* (re)index path */
+    ITEM_FORGET,            /* path is gone: drop its documents, record */
+    ITEM_FORGET_UNDER,      /* drop records below folder path not in keep */
+};
+
+struct pathv {
+    char **v;
+    size_t n, cap;
+};
+
+/* One unit of work for a shard, from the scanner to release. */
+struct item {
+    struct item *next;
+    enum item_kind kind;
+    struct job *job;        /* borrowed; counted in job->pending */
+    struct shard *shard;
+    char *path;             /* owned */
+    struct pathv keep;      /* ITEM_FORGET_UNDER: owned, sorted */
+    /* ITEM_FILE */
+    struct filestate old;   /* its record, when have_old */
+    bool have_old;
+    int64_t mtime_ns;
+    uint64_t size;
+    struct wresult wr;      /* what extraction gave */
+    /* Outcome, for the job. */
+    uint64_t documents;
+    char *error;            /* owned; the file failed */
+    int status;             /* < 0: the job fails with this */
+    bool is_indexed;
+};
+
+struct itemq {
+    struct item *head, *tail;
+    size_t n;
+};
+
+struct shard {
+    struct indexer *ix;
+    unsigned idx;
+    char *dir;              /* owned */
+    xap_db *db;             /* owned; only this shard's thread uses it */
+    pthread_t thread;
+    bool is_started;
+    pthread_cond_t cond;    /* with ix->lock: work for this shard */
+    struct itemq todo;      /* from the scanner */
+    struct itemq done;      /* extracted, from the feeders */
+    struct itemq waiting;   /* handled, released at the next commit */
+    unsigned in_flight;     /* at the feeders */
+    bool is_recorded;       /* every document has a file record (true for
+                             * shards made since records exist), so a file
+                             * without one has no documents to replace */
+    /* Thread-only. */
+    uint64_t uncommitted;
+    struct timespec first_change;
+    _Atomic uint64_t documents;
+};
+
+struct fail {
+    struct fail *next;
+    char *path;             /* owned */
+    char *plugin;           /* owned */
+    char *reason;           /* owned */
+};
+
+struct defaults {
+    char *dir;              /* owned */
+    size_t dir_len;
+    char *outlet;           /* owned or NULL */
+    char *lang;             /* owned or NULL */
 };
 
 struct indexer {
     const struct plugins *reg;  /* borrowed */
     struct event_base *base;    /* borrowed */
     struct event *done_ev;      /* owned; drains `done` on the loop */
-    xap_db *db;                 /* owned; only the thread touches it once
-                                 * started */
-    pthread_t thread;
+    struct event *tick_ev;      /* owned; progress samples */
+    struct shard *shards;       /* owned */
+    unsigned n_shards;
+    struct wpool *pool;         /* owned */
+    pthread_t *feeders;         /* owned */
+    unsigned n_feeders;
+    pthread_t scanner;
     bool is_started;
+    struct defaults *defs;      /* owned; set before start */
+    size_t n_defs;
 
     pthread_mutex_t lock;       /* guards everything below */
-    pthread_cond_t cond;
+    pthread_cond_t cond;        /* scanner: a job, or room for items */
+    pthread_cond_t xq_cond;     /* feeders: an extraction */
     struct job *head, *tail;    /* queued jobs */
     size_t n_jobs;
     struct job *done_head, *done_tail; /* finished, for the loop */
+    struct itemq xq;            /* waiting for a feeder */
+    size_t n_items;             /* items alive */
     bool is_stopping;
     unsigned scans_pending;
+    struct fail *fails[FAIL_BUCKETS];
+    size_t n_fails;
 
     /* Counters, read without the lock by indexer_stats. */
-    _Atomic uint64_t documents;
     _Atomic uint64_t queued;
-    _Atomic uint64_t failed;
     _Atomic uint64_t indexed_files;
     _Atomic uint64_t unchanged;
+    _Atomic uint64_t files_done;
+    _Atomic uint64_t docs_written;
     _Atomic uint64_t generation;
+
+    /* Progress samples; loop thread only. */
+    struct { double t; uint64_t files, docs; } samples[RATE_WINDOW + 1];
+    unsigned n_samples;
 
     uint64_t plugin_set;        /* filestate_plugin_set(reg) */
     uint64_t plugin_versions;   /* filestate_plugin_versions(reg) */
-
-    /* Thread-only state. */
-    uint64_t uncommitted;       /* documents changed since the last commit */
-    struct timespec first_change;
 };
+
+static double
+now_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- small containers --------------------------------------------------- */
+
+static void
+pathv_push(struct pathv *pv, char *path)
+{
+    if (pv->n == pv->cap) {
+        pv->cap = pv->cap ? pv->cap * 2 : 64;
+        pv->v = xrealloc(pv->v, pv->cap * sizeof *pv->v);
+    }
+    pv->v[pv->n++] = path;
+}
+
+static void
+pathv_clear(struct pathv *pv)
+{
+    for (size_t i = 0; i < pv->n; i++)
+        free(pv->v[i]);
+    free(pv->v);
+    memset(pv, 0, sizeof *pv);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+q_push(struct itemq *q, struct item *it)
+{
+    it->next = NULL;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    q->n++;
+}
+
+static struct item *
+q_pop(struct itemq *q)
+{
+    struct item *it = q->head;
+
+    if (it != NULL) {
+        q->head = it->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        q->n--;
+        it->next = NULL;
+    }
+    return it;
+}
 
 static void
 job_free(struct job *j)
@@ -93,59 +260,70 @@ job_free(struct job *j)
     free(j);
 }
 
-static double
-seconds_since(const struct timespec *t)
+static void
+item_free(struct item *it)
 {
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) +
-           (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+    if (it == NULL)
+        return;
+    free(it->path);
+    pathv_clear(&it->keep);
+    if (it->have_old)
+        filestate_clear(&it->old);
+    wresult_clear(&it->wr);
+    free(it->error);
+    free(it);
 }
 
-/* ---- on the writer thread ---------------------------------------------- */
+/* ---- failed files: a path -> (plugin, reason) table, under ix->lock ---- */
 
-static int
-commit(struct indexer *ix)
+static struct fail **
+fail_slot(struct indexer *ix, const char *path)
 {
-    uint64_t count = 0;
-    xap_status st;
+    struct fail **pp =
+        &ix->fails[filestate_hash_bytes(path, strlen(path)) % FAIL_BUCKETS];
 
-    if (ix->uncommitted == 0)
-        return 0;
-    st = xap_commit(ix->db);
-    if (st != XAP_OK) {
-        log_err("indexer: commit failed: %s: %s", xap_status_str(st),
-                xap_last_error(ix->db));
-        return -EIO;
+    while (*pp != NULL && strcmp((*pp)->path, path) != 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void
+fail_set(struct indexer *ix, const char *path, const char *plugin,
+         const char *reason)
+{
+    struct fail **pp = fail_slot(ix, path), *f = *pp;
+
+    if (f == NULL) {
+        f = *pp = xcalloc(1, sizeof *f);
+        f->path = xstrdup(path);
+        ix->n_fails++;
+    } else {
+        free(f->plugin);
+        free(f->reason);
     }
-    if (xap_doc_count(ix->db, &count) == XAP_OK)
-        atomic_store(&ix->documents, count);
-    log_info("indexer: committed %llu changes; %llu documents",
-             (unsigned long long)ix->uncommitted, (unsigned long long)count);
-    ix->uncommitted = 0;
-    atomic_fetch_add(&ix->generation, 1);
-    return 0;
+    f->plugin = xstrdup(plugin);
+    f->reason = xstrdup(reason);
 }
 
 static void
-note_change(struct indexer *ix, uint64_t n)
+fail_del(struct indexer *ix, const char *path)
 {
-    if (ix->uncommitted == 0)
-        clock_gettime(CLOCK_MONOTONIC, &ix->first_change);
-    ix->uncommitted += n;
+    struct fail **pp = fail_slot(ix, path), *f = *pp;
+
+    if (f == NULL)
+        return;
+    *pp = f->next;
+    free(f->path);
+    free(f->plugin);
+    free(f->reason);
+    free(f);
+    ix->n_fails--;
 }
 
-static bool
-batch_is_due(const struct indexer *ix)
-{
-    return ix->uncommitted >= INDEXER_BATCH_DOCS ||
-           (ix->uncommitted > 0 &&
-            seconds_since(&ix->first_change) >= INDEXER_BATCH_SECONDS);
-}
+/* ---- jobs (under ix->lock) ---------------------------------------------- */
 
 static void
-job_error(struct job *j, const char *path, const char *reason)
+job_error_locked(struct job *j, const char *path, const char *reason)
 {
     struct indexer_error *e;
 
@@ -160,109 +338,244 @@ job_error(struct job *j, const char *path, const char *reason)
     e->reason = xstrdup(reason);
 }
 
-static bool
-is_skipped_name(const char *name)
-{
-    static const char *const suffixes[] = {
-        "~", ".tmp", ".part", ".partial", ".crdownload", ".swp",
-    };
-    size_t len = strlen(name);
-
-    if (name[0] == '.')
-        return true;
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        size_t sl = strlen(suffixes[i]);
-        if (len >= sl && strcmp(name + len - sl, suffixes[i]) == 0)
-            return true;
-    }
-    return false;
-}
-
-struct pathv {
-    char **v;
-    size_t n, cap;
-};
-
 static void
-pathv_push(struct pathv *pv, char *path)
+job_fail_locked(struct job *j, int status, const char *message)
 {
-    if (pv->n == pv->cap) {
-        pv->cap = pv->cap ? pv->cap * 2 : 64;
-        pv->v = xrealloc(pv->v, pv->cap * sizeof *pv->v);
+    if (j->res.status == 0 || (j->res.status == -ECANCELED &&
+                               status != -ECANCELED)) {
+        j->res.status = status;
+        snprintf(j->res.message, sizeof j->res.message, "%s", message);
     }
-    pv->v[pv->n++] = path;
 }
+
+/* Drop one reference; the last one hands the job to the loop. */
+static void
+job_unref_locked(struct indexer *ix, struct job *j)
+{
+    if (--j->pending > 0)
+        return;
+    if (j->is_scan && ix->scans_pending > 0)
+        ix->scans_pending--;
+    j->next = NULL;
+    if (ix->done_tail)
+        ix->done_tail->next = j;
+    else
+        ix->done_head = j;
+    ix->done_tail = j;
+    event_active(ix->done_ev, EV_READ, 0);
+}
+
+/* An item is finished (its changes committed, or it was cancelled):
+ * report it to its job and free it. */
+static void
+release_locked(struct indexer *ix, struct item *it)
+{
+    struct job *j = it->job;
+
+    if (it->kind == ITEM_FILE) {
+        j->res.files++;
+        j->res.documents += it->documents;
+        atomic_fetch_sub(&ix->queued, 1);
+        if (it->status != -ECANCELED)
+            atomic_fetch_add(&ix->files_done, 1);
+        if (it->is_indexed)
+            atomic_fetch_add(&ix->indexed_files, 1);
+    }
+    if (it->error != NULL)
+        job_error_locked(j, it->path, it->error);
+    if (it->status < 0)
+        job_fail_locked(j, it->status,
+                        it->status == -ECANCELED ? "searchd is shutting down"
+                                                 : "index write failed");
+    if (ix->n_items-- == INDEXER_MAX_ITEMS)
+        pthread_cond_signal(&ix->cond);
+    job_unref_locked(ix, j);
+    item_free(it);
+}
+
+/* ---- index layout -------------------------------------------------------- */
+
+static bool
+file_exists(const char *dir, const char *name)
+{
+    char *p = xasprintf("%s/%s", dir, name);
+    bool yes = access(p, F_OK) == 0;
+
+    free(p);
+    return yes;
+}
+
+/* The shard folders of the index in dir (created when new), into out. */
+static int
+layout_open(const char *dir, unsigned want, struct pathv *out, char *err,
+            size_t errlen)
+{
+    char *stub = xasprintf("%s/XAPIANDB", dir);
+    FILE *f;
+    char line[512];
+    int rc = 0;
+
+    if (file_exists(dir, "iamglass") || file_exists(dir, "iamchert")) {
+        /* An index from before sharding: one shard, the folder itself. */
+        pathv_push(out, xstrdup(dir));
+        goto out;
+    }
+    f = fopen(stub, "re");
+    if (f != NULL) {
+        while (fgets(line, sizeof line, f) != NULL) {
+            char *name = line + 5;
+
+            line[strcspn(line, "\n")] = '\0';
+            if (line[0] == '\0' || line[0] == '#')
+                continue;
+            if (strncmp(line, "auto ", 5) != 0 || strchr(name, '/') ||
+                strncmp(name, "shard-", 6) != 0) {
+                snprintf(err, errlen, "%s: unexpected line '%s' (not made "
+                         "by searchd?)", stub, line);
+                rc = -EINVAL;
+                break;
+            }
+            pathv_push(out, xasprintf("%s/%s", dir, name));
+        }
+        fclose(f);
+        if (rc == 0 && (out->n == 0 || out->n > INDEXER_MAX_SHARDS)) {
+            snprintf(err, errlen, "%s: names %zu shards", stub, out->n);
+            rc = -EINVAL;
+        }
+        goto out;
+    }
+    if (errno != ENOENT) {
+        snprintf(err, errlen, "cannot read %s: %s", stub, strerror(errno));
+        rc = -errno;
+        goto out;
+    }
+    /* A new index: the stub is written once the shards exist. */
+    rc = util_mkdir_p(dir, 0700);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-rc));
+        goto out;
+    }
+    for (unsigned i = 0; i < want; i++)
+        pathv_push(out, xasprintf("%s/shard-%02u", dir, i));
+out:
+    free(stub);
+    return rc;
+}
+
+/* Write the stub naming the shards, atomically (after they exist). */
+static int
+layout_write_stub(const char *dir, const struct pathv *shards, char *err,
+                  size_t errlen)
+{
+    char *stub = xasprintf("%s/XAPIANDB", dir);
+    char *tmp = xasprintf("%s/.XAPIANDB.tmp", dir);
+    FILE *f;
+    int rc = 0;
+
+    if (access(stub, F_OK) == 0 || file_exists(dir, "iamglass") ||
+        file_exists(dir, "iamchert"))
+        goto out;
+    f = fopen(tmp, "we");
+    if (f == NULL) {
+        rc = -errno;
+        goto fail;
+    }
+    for (size_t i = 0; i < shards->n; i++)
+        fprintf(f, "auto %s\n", strrchr(shards->v[i], '/') + 1);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        rc = -errno;
+        fclose(f);
+        goto fail;
+    }
+    if (fclose(f) != 0 || rename(tmp, stub) != 0) {
+        rc = -errno;
+        goto fail;
+    }
+    goto out;
+fail:
+    snprintf(err, errlen, "cannot write %s: %s", stub, strerror(-rc));
+    unlink(tmp);
+out:
+    free(stub);
+    free(tmp);
+    return rc;
+}
+
+static struct shard *
+shard_of(struct indexer *ix, const char *path)
+{
+    return &ix->shards[filestate_hash_bytes(path, strlen(path)) %
+                       ix->n_shards];
+}
+
+/* ---- on a shard's thread: records --------------------------------------- */
 
 static int
-cmp_str(const void *a, const void *b)
+commit(struct shard *sh)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    struct indexer *ix = sh->ix;
+    uint64_t count = 0;
+    xap_status st;
+
+    if (sh->uncommitted == 0)
+        return 0;
+    st = xap_commit(sh->db);
+    if (st != XAP_OK) {
+        log_err("indexer: shard %u: commit failed: %s: %s", sh->idx,
+                xap_status_str(st), xap_last_error(sh->db));
+        sh->uncommitted = 0;
+        return -EIO;
+    }
+    if (xap_doc_count(sh->db, &count) == XAP_OK)
+        atomic_store(&sh->documents, count);
+    log_debug("indexer: shard %u: committed %llu changes; %llu documents",
+              sh->idx, (unsigned long long)sh->uncommitted,
+              (unsigned long long)count);
+    sh->uncommitted = 0;
+    atomic_fetch_add(&ix->generation, 1);
+    return 0;
 }
 
-/* Collect the files below dir (sorted, so runs are reproducible). */
 static void
-walk(struct indexer *ix, struct job *j, const char *dir, struct pathv *out,
-     unsigned depth)
+note_change(struct shard *sh, uint64_t n)
 {
-    DIR *d;
-    struct dirent *de;
-    struct pathv here = { 0 };
-
-    if (depth > 64) {
-        job_error(j, dir, "folder nesting deeper than 64; not walked");
-        return;
-    }
-    d = opendir(dir);
-    if (d == NULL) {
-        char reason[128];
-        snprintf(reason, sizeof reason, "cannot read folder: %s",
-                 strerror(errno));
-        log_warn("indexer: %s: %s", dir, reason);
-        job_error(j, dir, reason);
-        return;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (is_skipped_name(de->d_name))
-            continue;
-        pathv_push(&here, xasprintf("%s/%s", dir, de->d_name));
-    }
-    closedir(d);
-    qsort(here.v, here.n, sizeof *here.v, cmp_str);
-    for (size_t i = 0; i < here.n; i++) {
-        struct stat st;
-        char *p = here.v[i];
-
-        if (lstat(p, &st) < 0 || S_ISLNK(st.st_mode)) {
-            free(p);
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            walk(ix, j, p, out, depth + 1);
-            free(p);
-        } else if (S_ISREG(st.st_mode)) {
-            pathv_push(out, p);
-        } else {
-            free(p);
-        }
-    }
-    free(here.v);
+    if (sh->uncommitted == 0)
+        clock_gettime(CLOCK_MONOTONIC, &sh->first_change);
+    sh->uncommitted += n;
 }
 
-/* ---- file records ------------------------------------------------------ */
+static double
+seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) +
+           (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static bool
+batch_is_due(const struct shard *sh)
+{
+    return sh->uncommitted >= INDEXER_BATCH_DOCS ||
+           (sh->uncommitted > 0 &&
+            seconds_since(&sh->first_change) >= INDEXER_BATCH_SECONDS);
+}
 
 /* The record under key, decoded into *out (owned: filestate_clear); false
  * when there is none, or it is unreadable or for another path (a hash
  * key collision): the file is then treated as new. */
 static bool
-load_state(struct indexer *ix, const char *key, size_t klen,
-           const char *path, size_t plen, struct filestate *out)
+load_state(struct shard *sh, const char *path, struct filestate *out)
 {
+    char key[FILESTATE_KEY_MAX];
+    size_t plen = strlen(path), klen = filestate_key(path, plen, key);
     char *val = NULL;
     size_t len = 0;
     bool ok;
 
     memset(out, 0, sizeof *out);
-    if (xap_meta_get(ix->db, key, klen, &val, &len) != XAP_OK)
+    if (xap_meta_get(sh->db, key, klen, &val, &len) != XAP_OK)
         return false;
     ok = filestate_decode(val, len, out) == 0 && out->path_len == plen &&
          memcmp(out->path, path, plen) == 0;
@@ -276,12 +589,12 @@ load_state(struct indexer *ix, const char *key, size_t klen,
 }
 
 static xap_status
-save_state(struct indexer *ix, const struct filestate *fs)
+save_state(struct shard *sh, const struct filestate *fs)
 {
     char key[FILESTATE_KEY_MAX];
     size_t klen = filestate_key(fs->path, fs->path_len, key), len;
     char *val = filestate_encode(fs, &len);
-    xap_status st = xap_meta_set(ix->db, key, klen, val, len);
+    xap_status st = xap_meta_set(sh->db, key, klen, val, len);
 
     free(val);
     return st;
@@ -324,19 +637,22 @@ state_is_current(struct indexer *ix, const struct filestate *fs)
 
 /* Drop path's documents and record (old: its record, or NULL). */
 static void
-forget_file(struct indexer *ix, const char *path, const struct filestate *old)
+forget_file(struct shard *sh, const char *path, const struct filestate *old)
 {
     char key[FILESTATE_KEY_MAX];
     size_t klen = filestate_key(path, strlen(path), key);
     uint64_t n = 0;
 
-    if (xap_delete_path(ix->db, path, &n) == XAP_OK && n > 0)
-        note_change(ix, n);
+    if (xap_delete_path(sh->db, path, &n) == XAP_OK && n > 0)
+        note_change(sh, n);
     if (old != NULL) {
-        if (xap_meta_set(ix->db, key, klen, NULL, 0) == XAP_OK)
-            note_change(ix, 1);
-        if (old->status == FILESTATE_FAILED)
-            atomic_fetch_sub(&ix->failed, 1);
+        if (xap_meta_set(sh->db, key, klen, NULL, 0) == XAP_OK)
+            note_change(sh, 1);
+        if (old->status == FILESTATE_FAILED) {
+            pthread_mutex_lock(&sh->ix->lock);
+            fail_del(sh->ix, path);
+            pthread_mutex_unlock(&sh->ix->lock);
+        }
     }
 }
 
@@ -366,7 +682,7 @@ under_cb(const char *key, size_t klen, const char *val, size_t vlen,
 
 /* The paths of every record below folder dir, into out. */
 static void
-records_under(struct indexer *ix, const char *dir, struct pathv *out)
+records_under(struct shard *sh, const char *dir, struct pathv *out)
 {
     struct under u = { dir, strlen(dir), out };
     char *prefix = xasprintf("%c%s/", FILESTATE_KEY_PATH, dir);
@@ -375,36 +691,33 @@ records_under(struct indexer *ix, const char *dir, struct pathv *out)
 
     /* Longer prefixes: every file below has a hash key. */
     if (plen <= XAP_MAX_META_KEY)
-        xap_meta_each(ix->db, prefix, plen, under_cb, &u);
-    xap_meta_each(ix->db, &h, 1, under_cb, &u);
+        xap_meta_each(sh->db, prefix, plen, under_cb, &u);
+    xap_meta_each(sh->db, &h, 1, under_cb, &u);
     free(prefix);
 }
 
 /* Forget every file below dir whose path is not in keep (sorted; may be
  * empty): they were deleted or moved away. */
 static void
-forget_under(struct indexer *ix, const char *dir, const struct pathv *keep)
+forget_under(struct shard *sh, const char *dir, const struct pathv *keep)
 {
     struct pathv gone = { 0 };
 
-    records_under(ix, dir, &gone);
+    records_under(sh, dir, &gone);
     for (size_t i = 0; i < gone.n; i++) {
         char *p = gone.v[i];
-        if (keep->n == 0 ||
-            bsearch(&p, keep->v, keep->n, sizeof *keep->v, cmp_str) == NULL) {
-            char key[FILESTATE_KEY_MAX];
-            struct filestate old;
-            size_t klen = filestate_key(p, strlen(p), key);
+        struct filestate old;
 
-            if (load_state(ix, key, klen, p, strlen(p), &old)) {
-                log_info("indexer: %s: gone; forgetting it", p);
-                forget_file(ix, p, &old);
-                filestate_clear(&old);
-            }
+        if (keep->n > 0 &&
+            bsearch(&p, keep->v, keep->n, sizeof *keep->v, cmp_str) != NULL)
+            continue;
+        if (load_state(sh, p, &old)) {
+            log_info("indexer: %s: gone; forgetting it", p);
+            forget_file(sh, p, &old);
+            filestate_clear(&old);
         }
-        free(p);
     }
-    free(gone.v);
+    pathv_clear(&gone);
 }
 
 static int64_t
@@ -413,112 +726,356 @@ mtime_ns(const struct stat *st)
     return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static void
-index_file(struct indexer *ix, struct job *j, const char *path)
-{
-    struct extract_result er = { 0 };
-    struct filestate old, rec = { 0 };
-    char key[FILESTATE_KEY_MAX];
-    size_t plen = strlen(path), klen = filestate_key(path, plen, key);
-    bool have_old = load_state(ix, key, klen, path, plen, &old);
-    bool was_failed = have_old && old.status == FILESTATE_FAILED;
-    struct stat st;
-    uint64_t hash = 0;
-    int rc, fd;
-    xap_status xs;
+/* ---- on a shard's thread: the steps of one item ------------------------ */
 
-    j->res.files++;
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+static void
+item_error(struct item *it, const char *reason)
+{
+    free(it->error);
+    it->error = xstrdup(reason);
+}
+
+/* First look at an item.  Returns true when it needs extraction. */
+static bool
+item_start(struct shard *sh, struct item *it)
+{
+    struct indexer *ix = sh->ix;
+    struct stat st;
+
+    if (it->kind == ITEM_FORGET_UNDER) {
+        forget_under(sh, it->path, &it->keep);
+        return false;
+    }
+    it->have_old = load_state(sh, it->path, &it->old);
+    if (it->kind == ITEM_FORGET) {
+        forget_file(sh, it->path, it->have_old ? &it->old : NULL);
+        return false;
+    }
+    if (stat(it->path, &st) < 0 || !S_ISREG(st.st_mode)) {
         /* Gone since it was listed: drop what the index had of it. */
-        forget_file(ix, path, have_old ? &old : NULL);
-        job_error(j, path, "file vanished");
-        goto out;
+        forget_file(sh, it->path, it->have_old ? &it->old : NULL);
+        item_error(it, "file vanished");
+        return false;
     }
-    if (have_old && old.mtime_ns == mtime_ns(&st) &&
-        old.size == (uint64_t)st.st_size && state_is_current(ix, &old)) {
+    it->mtime_ns = mtime_ns(&st);
+    it->size = (uint64_t)st.st_size;
+    if (it->have_old && it->old.mtime_ns == it->mtime_ns &&
+        it->old.size == it->size && state_is_current(ix, &it->old)) {
         atomic_fetch_add(&ix->unchanged, 1);
-        goto out;
+        return false;
     }
-    /* A hash error leaves hash 0; extract_file then says what is wrong. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd >= 0) {
-        if (filestate_hash_fd(fd, EXTRACT_MAX_FILE_BYTES, &hash) < 0)
-            hash = 0;
-        close(fd);
+    return true;
+}
+
+/* Fill in what the plugin could not know, from the folder's defaults. */
+static void
+apply_defaults(struct indexer *ix, struct doc *d)
+{
+    const struct defaults *best = NULL;
+
+    for (size_t i = 0; i < ix->n_defs; i++) {
+        const struct defaults *df = &ix->defs[i];
+
+        if (strncmp(d->path, df->dir, df->dir_len) == 0 &&
+            d->path[df->dir_len] == '/' &&
+            (best == NULL || df->dir_len > best->dir_len))
+            best = df;
     }
-    if (have_old && hash != 0 && old.hash == hash &&
-        old.size == (uint64_t)st.st_size && state_is_current(ix, &old)) {
+    if (best == NULL)
+        return;
+    if (best->outlet != NULL && (d->outlet == NULL || d->outlet[0] == '\0'))
+        doc_set(&d->outlet, best->outlet, strlen(best->outlet));
+    if (best->lang != NULL && (d->lang == NULL || d->lang[0] == '\0'))
+        doc_set(&d->lang, best->lang, strlen(best->lang));
+}
+
+/* Write what extraction gave for a file. */
+static void
+item_finish(struct shard *sh, struct item *it)
+{
+    struct indexer *ix = sh->ix;
+    struct wresult *wr = &it->wr;
+    struct filestate rec = { 0 };
+    bool was_failed = it->have_old && it->old.status == FILESTATE_FAILED;
+    size_t plen = strlen(it->path);
+    xap_status xs;
+    bool fresh;
+
+    if (wr->rc == -ECANCELED) {
+        it->status = -ECANCELED;
+        return;
+    }
+    if (wr->rc == -EIO && wr->plugin[0] == '\0') {
+        /* No worker could run: nothing is known about the file, so no
+         * record; the next scan tries again. */
+        log_err("indexer: %s: %s", it->path, wr->reason);
+        item_error(it, wr->reason);
+        return;
+    }
+    if (wr->rc == -ENOENT) {
+        forget_file(sh, it->path, it->have_old ? &it->old : NULL);
+        item_error(it, "file vanished");
+        return;
+    }
+    if (it->have_old && wr->hash != 0 && it->old.hash == wr->hash &&
+        it->old.size == it->size && state_is_current(ix, &it->old)) {
         /* Touched, not changed. */
-        old.mtime_ns = mtime_ns(&st);
-        if (save_state(ix, &old) == XAP_OK)
-            note_change(ix, 1);
+        it->old.mtime_ns = it->mtime_ns;
+        if (save_state(sh, &it->old) == XAP_OK)
+            note_change(sh, 1);
         atomic_fetch_add(&ix->unchanged, 1);
-        goto out;
-    }
-    rc = extract_file(ix->reg, path, &er);
-    if (rc == -ENOENT) {
-        forget_file(ix, path, have_old ? &old : NULL);
-        job_error(j, path, "file vanished");
-        goto out;
+        return;
     }
     /* Replace everything this file made before: a container may now hold
-     * fewer members, and a file that now fails has no documents. */
-    xs = xap_delete_path(ix->db, path, NULL);
-    if (rc < 0) {
-        log_warn("indexer: %s: %s", path, er.reason);
-        job_error(j, path, er.reason);
-        filestate_set(&rec, path, plen, mtime_ns(&st), (uint64_t)st.st_size,
-                      hash, 0, FILESTATE_FAILED,
-                      er.plugin ? er.plugin->desc->name : "",
-                      er.plugin ? er.plugin->desc->version : "", er.reason);
-        rec.plugin_set = er.plugin ? ix->plugin_set : ix->plugin_versions;
-        if (!was_failed)
-            atomic_fetch_add(&ix->failed, 1);
+     * fewer members, and a file that now fails has no documents.  A file
+     * new to a recorded shard has none: add without looking. */
+    fresh = !it->have_old && sh->is_recorded;
+    xs = fresh ? XAP_OK : xap_delete_path(sh->db, it->path, NULL);
+    if (wr->rc < 0) {
+        log_warn("indexer: %s: %s", it->path, wr->reason);
+        item_error(it, wr->reason);
+        filestate_set(&rec, it->path, plen, it->mtime_ns, it->size,
+                      wr->hash, 0, FILESTATE_FAILED, wr->plugin,
+                      wr->plugin_version, wr->reason);
+        rec.plugin_set = wr->plugin[0] ? ix->plugin_set
+                                       : ix->plugin_versions;
+        pthread_mutex_lock(&ix->lock);
+        fail_set(ix, it->path, wr->plugin, wr->reason);
+        pthread_mutex_unlock(&ix->lock);
     } else {
-        for (size_t i = 0; xs == XAP_OK && i < er.n; i++)
-            xs = xap_replace(ix->db, er.docs[i]);
-        filestate_set(&rec, path, plen, mtime_ns(&st), (uint64_t)st.st_size,
-                      hash, er.n, FILESTATE_OK, er.plugin->desc->name,
-                      er.plugin->desc->version, NULL);
+        for (size_t i = 0; xs == XAP_OK && i < wr->n; i++) {
+            apply_defaults(ix, wr->docs[i]);
+            xs = fresh ? xap_add(sh->db, wr->docs[i])
+                       : xap_replace(sh->db, wr->docs[i]);
+        }
+        filestate_set(&rec, it->path, plen, it->mtime_ns, it->size,
+                      wr->hash, wr->n, FILESTATE_OK, wr->plugin,
+                      wr->plugin_version, NULL);
         rec.plugin_set = ix->plugin_set;
-        if (was_failed)
-            atomic_fetch_sub(&ix->failed, 1);
+        if (was_failed) {
+            pthread_mutex_lock(&ix->lock);
+            fail_del(ix, it->path);
+            pthread_mutex_unlock(&ix->lock);
+        }
     }
     if (xs == XAP_OK)
-        xs = save_state(ix, &rec);
+        xs = save_state(sh, &rec);
     if (xs != XAP_OK) {
         char reason[300];
         snprintf(reason, sizeof reason, "index write failed: %s: %s",
-                 xap_status_str(xs), xap_last_error(ix->db));
-        log_err("indexer: %s: %s", path, reason);
-        job_error(j, path, reason);
-        j->res.status = -EIO;
-        snprintf(j->res.message, sizeof j->res.message, "%s", reason);
-        goto out;
+                 xap_status_str(xs), xap_last_error(sh->db));
+        log_err("indexer: %s: %s", it->path, reason);
+        item_error(it, reason);
+        it->status = -EIO;
+    } else {
+        note_change(sh, wr->n + 1);
+        if (wr->rc == 0) {
+            log_debug("indexer: %s: %zu documents by %s", it->path, wr->n,
+                      wr->plugin);
+            it->documents = wr->n;
+            it->is_indexed = true;
+            atomic_fetch_add(&ix->docs_written, wr->n);
+        }
     }
-    note_change(ix, er.n + 1);
-    if (rc == 0) {
-        log_debug("indexer: %s: %zu documents by %s", path, er.n,
-                  er.plugin->desc->name);
-        j->res.documents += er.n;
-        atomic_fetch_add(&ix->indexed_files, 1);
-    }
-out:
-    if (have_old)
-        filestate_clear(&old);
     filestate_clear(&rec);
-    extract_result_clear(&er);
+    wresult_clear(wr);
 }
 
-static bool
-is_stopping(struct indexer *ix)
+/* Commit, then release the items waiting for it (under ix->lock, which
+ * is dropped around the commit). */
+static void
+commit_and_release_locked(struct shard *sh)
 {
-    bool stop;
+    struct indexer *ix = sh->ix;
+    struct item *it;
+    int rc = 0;
+
+    if (sh->uncommitted > 0) {
+        pthread_mutex_unlock(&ix->lock);
+        rc = commit(sh);
+        pthread_mutex_lock(&ix->lock);
+    }
+    while ((it = q_pop(&sh->waiting)) != NULL) {
+        if (rc < 0 && it->status == 0) {
+            it->status = -EIO;
+            if (it->error == NULL)
+                item_error(it, "index commit failed");
+        }
+        release_locked(ix, it);
+    }
+}
+
+static void *
+shard_main(void *arg)
+{
+    struct shard *sh = arg;
+    struct indexer *ix = sh->ix;
+    struct item *it;
 
     pthread_mutex_lock(&ix->lock);
-    stop = ix->is_stopping;
+    while (!ix->is_stopping) {
+        if ((it = q_pop(&sh->done)) != NULL) {
+            pthread_mutex_unlock(&ix->lock);
+            item_finish(sh, it);
+            pthread_mutex_lock(&ix->lock);
+            q_push(&sh->waiting, it);
+        } else if (sh->in_flight < SHARD_MAX_IN_FLIGHT(ix) &&
+                   (it = q_pop(&sh->todo)) != NULL) {
+            bool extract;
+
+            pthread_mutex_unlock(&ix->lock);
+            extract = item_start(sh, it);
+            pthread_mutex_lock(&ix->lock);
+            if (extract) {
+                q_push(&ix->xq, it);
+                sh->in_flight++;
+                pthread_cond_signal(&ix->xq_cond);
+            } else {
+                q_push(&sh->waiting, it);
+            }
+        } else if (sh->waiting.n > 0 &&
+                   (sh->uncommitted == 0 ||
+                    (sh->todo.n == 0 && sh->in_flight == 0))) {
+            /* Nothing left uncommitted, or idle: make what was done
+             * visible and answer for it. */
+            commit_and_release_locked(sh);
+        } else if (sh->uncommitted > 0) {
+            struct timespec until = sh->first_change;
+
+            until.tv_sec += INDEXER_BATCH_SECONDS;
+            pthread_cond_timedwait(&sh->cond, &ix->lock, &until);
+        } else {
+            pthread_cond_wait(&sh->cond, &ix->lock);
+        }
+        if (batch_is_due(sh))
+            commit_and_release_locked(sh);
+    }
+    /* Stopping: keep what was written; the rest is cancelled. */
+    commit_and_release_locked(sh);
     pthread_mutex_unlock(&ix->lock);
-    return stop;
+    return NULL;
+}
+
+/* ---- feeders ------------------------------------------------------------ */
+
+static void *
+feeder_main(void *arg)
+{
+    struct indexer *ix = arg;
+    struct item *it;
+
+    pthread_mutex_lock(&ix->lock);
+    for (;;) {
+        while (!ix->is_stopping && ix->xq.n == 0)
+            pthread_cond_wait(&ix->xq_cond, &ix->lock);
+        if (ix->is_stopping)
+            break;
+        it = q_pop(&ix->xq);
+        pthread_mutex_unlock(&ix->lock);
+        wpool_extract(ix->pool, it->path, &it->wr);
+        pthread_mutex_lock(&ix->lock);
+        q_push(&it->shard->done, it);
+        it->shard->in_flight--;
+        pthread_cond_signal(&it->shard->cond);
+    }
+    pthread_mutex_unlock(&ix->lock);
+    return NULL;
+}
+
+/* ---- the scanner -------------------------------------------------------- */
+
+static void
+walk_error(struct indexer *ix, struct job *j, const char *path,
+           const char *reason)
+{
+    pthread_mutex_lock(&ix->lock);
+    job_error_locked(j, path, reason);
+    pthread_mutex_unlock(&ix->lock);
+}
+
+/* Collect the files below dir (sorted, so runs are reproducible).
+ * Returns the number of folders that could not be read. */
+static unsigned
+walk(struct indexer *ix, struct job *j, const char *dir, struct pathv *out,
+     unsigned depth)
+{
+    DIR *d;
+    struct dirent *de;
+    struct pathv here = { 0 };
+    unsigned errors = 0;
+
+    if (depth > 64) {
+        walk_error(ix, j, dir, "folder nesting deeper than 64; not walked");
+        return 1;
+    }
+    d = opendir(dir);
+    if (d == NULL) {
+        char reason[128];
+        snprintf(reason, sizeof reason, "cannot read folder: %s",
+                 strerror(errno));
+        log_warn("indexer: %s: %s", dir, reason);
+        walk_error(ix, j, dir, reason);
+        return 1;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (spool_name_is_skipped(de->d_name))
+            continue;
+        pathv_push(&here, xasprintf("%s/%s", dir, de->d_name));
+    }
+    closedir(d);
+    qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    for (size_t i = 0; i < here.n; i++) {
+        struct stat st;
+        char *p = here.v[i];
+
+        if (lstat(p, &st) < 0 || S_ISLNK(st.st_mode)) {
+            free(p);
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            errors += walk(ix, j, p, out, depth + 1);
+            free(p);
+        } else if (S_ISREG(st.st_mode)) {
+            pathv_push(out, p);
+        } else {
+            free(p);
+        }
+    }
+    free(here.v);
+    return errors;
+}
+
+/* Hand an item to its shard, waiting while too many are alive. */
+static void
+route(struct indexer *ix, struct job *j, enum item_kind kind,
+      struct shard *sh, char *path, struct pathv *keep)
+{
+    struct item *it = xcalloc(1, sizeof *it);
+
+    it->kind = kind;
+    it->job = j;
+    it->shard = sh;
+    it->path = path;
+    if (keep != NULL)
+        it->keep = *keep;
+    pthread_mutex_lock(&ix->lock);
+    while (!ix->is_stopping && ix->n_items >= INDEXER_MAX_ITEMS)
+        pthread_cond_wait(&ix->cond, &ix->lock);
+    ix->n_items++;
+    j->pending++;
+    q_push(&sh->todo, it);
+    pthread_cond_signal(&sh->cond);
+    pthread_mutex_unlock(&ix->lock);
+}
+
+/* path is gone: forget it, and everything below it if it was a folder. */
+static void
+route_gone(struct indexer *ix, struct job *j)
+{
+    route(ix, j, ITEM_FORGET, shard_of(ix, j->path), xstrdup(j->path), NULL);
+    for (unsigned s = 0; s < ix->n_shards; s++)
+        route(ix, j, ITEM_FORGET_UNDER, &ix->shards[s], xstrdup(j->path),
+              NULL);
 }
 
 static void
@@ -529,120 +1086,75 @@ run_job(struct indexer *ix, struct job *j)
 
     if (stat(j->path, &st) < 0) {
         int e = errno;
+
+        pthread_mutex_lock(&ix->lock);
         j->res.status = -e;
         snprintf(j->res.message, sizeof j->res.message, "%s: %s", j->path,
                  strerror(e));
-        if (e == ENOENT || e == ENOTDIR) {
-            /* A file or folder that was indexed and is gone: forget it
-             * and everything below it. */
-            char key[FILESTATE_KEY_MAX];
-            struct filestate old;
-            size_t klen = filestate_key(j->path, j->path_len, key);
-            bool have = load_state(ix, key, klen, j->path, j->path_len,
-                                   &old);
-            struct pathv none = { 0 };
-
-            forget_file(ix, j->path, have ? &old : NULL);
-            if (have)
-                filestate_clear(&old);
-            forget_under(ix, j->path, &none);
-        }
+        pthread_mutex_unlock(&ix->lock);
+        /* A file or folder that was indexed and is gone. */
+        if (e == ENOENT || e == ENOTDIR)
+            route_gone(ix, j);
         atomic_fetch_sub(&ix->queued, 1);
         return;
     }
     if (S_ISDIR(st.st_mode)) {
-        struct pathv sorted = { 0 };
-        uint64_t errors = j->res.failed;
+        unsigned errors = walk(ix, j, j->path, &files, 0);
 
-        walk(ix, j, j->path, &files, 0);
-        /* Records of files no longer there go (on a sorted copy), unless
-         * part of the folder could not be read: its files are not gone. */
-        sorted.v = xmalloc((files.n + 1) * sizeof *sorted.v);
-        memcpy(sorted.v, files.v, files.n * sizeof *sorted.v);
-        sorted.n = files.n;
-        qsort(sorted.v, sorted.n, sizeof *sorted.v, cmp_str);
-        if (j->res.failed == errors)
-            forget_under(ix, j->path, &sorted);
-        else
+        /* Records of files no longer there go, unless part of the folder
+         * could not be read: its files are not gone. */
+        if (errors == 0) {
+            struct pathv *keep = xcalloc(ix->n_shards, sizeof *keep);
+
+            for (size_t i = 0; i < files.n; i++)
+                pathv_push(&keep[shard_of(ix, files.v[i]) - ix->shards],
+                           xstrdup(files.v[i]));
+            for (unsigned s = 0; s < ix->n_shards; s++)
+                route(ix, j, ITEM_FORGET_UNDER, &ix->shards[s],
+                      xstrdup(j->path), &keep[s]);
+            free(keep);
+        } else {
             log_warn("indexer: %s: not all of it could be read; keeping "
                      "the records of files not seen", j->path);
-        free(sorted.v);
+        }
     } else {
         pathv_push(&files, xstrdup(j->path));
     }
     /* The job counted as one queued item until expanded. */
     atomic_fetch_add(&ix->queued, files.n);
     atomic_fetch_sub(&ix->queued, 1);
-
-    for (size_t i = 0; i < files.n; i++) {
-        if (j->res.status == 0 && !is_stopping(ix))
-            index_file(ix, j, files.v[i]);
-        else if (j->res.status == 0)
-            j->res.status = -ECANCELED;
-        if (batch_is_due(ix) && commit(ix) < 0 && j->res.status == 0) {
-            j->res.status = -EIO;
-            snprintf(j->res.message, sizeof j->res.message,
-                     "index commit failed");
-        }
-        atomic_fetch_sub(&ix->queued, 1);
-        free(files.v[i]);
-    }
+    for (size_t i = 0; i < files.n; i++)
+        route(ix, j, ITEM_FILE, shard_of(ix, files.v[i]), files.v[i], NULL);
     free(files.v);
-    if (j->res.status == -ECANCELED)
-        snprintf(j->res.message, sizeof j->res.message,
-                 "searchd is shutting down");
-}
-
-static void
-post_done(struct indexer *ix, struct job *j)
-{
-    pthread_mutex_lock(&ix->lock);
-    if (j->is_scan && ix->scans_pending > 0)
-        ix->scans_pending--;
-    if (ix->done_tail)
-        ix->done_tail->next = j;
-    else
-        ix->done_head = j;
-    ix->done_tail = j;
-    j->next = NULL;
-    pthread_mutex_unlock(&ix->lock);
-    event_active(ix->done_ev, EV_READ, 0);
 }
 
 static void *
-writer_main(void *arg)
+scanner_main(void *arg)
 {
     struct indexer *ix = arg;
 
+    pthread_mutex_lock(&ix->lock);
     for (;;) {
         struct job *j;
 
-        pthread_mutex_lock(&ix->lock);
-        /* Every job ends with a commit, so nothing waits uncommitted
-         * here. */
         while (!ix->is_stopping && ix->head == NULL)
             pthread_cond_wait(&ix->cond, &ix->lock);
-        if (ix->is_stopping) {
-            pthread_mutex_unlock(&ix->lock);
+        if (ix->is_stopping)
             break;
-        }
         j = ix->head;
         ix->head = j->next;
         if (ix->head == NULL)
             ix->tail = NULL;
         ix->n_jobs--;
+        j->pending = 1;
         pthread_mutex_unlock(&ix->lock);
 
         run_job(ix, j);
-        /* A job's reply promises its documents are searchable. */
-        if (commit(ix) < 0 && j->res.status == 0) {
-            j->res.status = -EIO;
-            snprintf(j->res.message, sizeof j->res.message,
-                     "index commit failed");
-        }
-        post_done(ix, j);
+
+        pthread_mutex_lock(&ix->lock);
+        job_unref_locked(ix, j);
     }
-    commit(ix);
+    pthread_mutex_unlock(&ix->lock);
     return NULL;
 }
 
@@ -675,10 +1187,29 @@ done_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-/* At start: failed counts the files whose record says they failed. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct indexer *ix = arg;
+    unsigned n = ix->n_samples;
+
+    (void)fd;
+    (void)what;
+    if (n == RATE_WINDOW + 1) {
+        memmove(&ix->samples[0], &ix->samples[1],
+                RATE_WINDOW * sizeof ix->samples[0]);
+        n--;
+    }
+    ix->samples[n].t = now_s();
+    ix->samples[n].files = atomic_load(&ix->files_done);
+    ix->samples[n].docs = atomic_load(&ix->docs_written);
+    ix->n_samples = n + 1;
+}
+
+/* At start: the failed files, from their records. */
 static int
-count_failed_cb(const char *key, size_t klen, const char *val, size_t vlen,
-                void *arg)
+load_failed_cb(const char *key, size_t klen, const char *val, size_t vlen,
+               void *arg)
 {
     struct indexer *ix = arg;
     struct filestate fs;
@@ -687,73 +1218,209 @@ count_failed_cb(const char *key, size_t klen, const char *val, size_t vlen,
     (void)klen;
     if (filestate_decode(val, vlen, &fs) == 0) {
         if (fs.status == FILESTATE_FAILED)
-            atomic_fetch_add(&ix->failed, 1);
+            fail_set(ix, fs.path, fs.plugin, fs.reason);
         filestate_clear(&fs);
     }
     return 0;
 }
 
+/* The metadata key saying every document of the shard has a record. */
+#define RECORDED_KEY "searchd:recorded"
+
+/* Find out, or for an empty shard declare, that the shard is recorded. */
+static int
+mark_recorded(struct shard *sh, uint64_t count)
+{
+    char *val = NULL;
+    size_t len = 0;
+
+    if (xap_meta_get(sh->db, RECORDED_KEY, strlen(RECORDED_KEY), &val,
+                     &len) == XAP_OK) {
+        sh->is_recorded = true;
+        free(val);
+        return 0;
+    }
+    if (count > 0)
+        return 0;       /* made before records: replace, never just add */
+    if (xap_meta_set(sh->db, RECORDED_KEY, strlen(RECORDED_KEY), "1", 1) !=
+            XAP_OK ||
+        xap_commit(sh->db) != XAP_OK)
+        return -EIO;
+    sh->is_recorded = true;
+    return 0;
+}
+
+static int
+open_shards(struct indexer *ix, const char *dir, unsigned want, char *err,
+            size_t errlen)
+{
+    struct pathv dirs = { 0 };
+    int rc = layout_open(dir, want, &dirs, err, errlen);
+
+    if (rc < 0)
+        goto out;
+    ix->n_shards = (unsigned)dirs.n;
+    ix->shards = xcalloc(dirs.n, sizeof *ix->shards);
+    for (unsigned i = 0; i < ix->n_shards; i++) {
+        ix->shards[i].ix = ix;
+        ix->shards[i].idx = i;
+        ix->shards[i].dir = xstrdup(dirs.v[i]);
+        pthread_cond_init(&ix->shards[i].cond, NULL);
+    }
+    for (unsigned i = 0; i < ix->n_shards; i++) {
+        struct shard *sh = &ix->shards[i];
+        uint64_t count = 0;
+        xap_status st;
+
+        st = xap_open(sh->dir, XAP_WRITE, &sh->db);
+        if (st == XAP_ELOCKED) {
+            snprintf(err, errlen, "index %s is in use by another process "
+                     "(is another searchd running?)", dir);
+        } else if (st != XAP_OK) {
+            snprintf(err, errlen, "cannot open index %s: %s: %s", sh->dir,
+                     xap_status_str(st),
+                     sh->db ? xap_last_error(sh->db) : "out of memory");
+        } else {
+            /* Commit once so that readers can open a brand-new index. */
+            st = xap_commit(sh->db);
+            if (st == XAP_OK)
+                st = xap_doc_count(sh->db, &count);
+            if (st != XAP_OK)
+                snprintf(err, errlen, "cannot write index %s: %s", sh->dir,
+                         xap_last_error(sh->db));
+        }
+        if (st != XAP_OK) {
+            rc = -EIO;
+            goto out;
+        }
+        atomic_store(&sh->documents, count);
+        if (mark_recorded(sh, count) < 0) {
+            snprintf(err, errlen, "cannot write index %s: %s", sh->dir,
+                     xap_last_error(sh->db));
+            rc = -EIO;
+            goto out;
+        }
+        xap_meta_each(sh->db, (char[]){ FILESTATE_KEY_PATH }, 1,
+                      load_failed_cb, ix);
+        xap_meta_each(sh->db, (char[]){ FILESTATE_KEY_HASH }, 1,
+                      load_failed_cb, ix);
+    }
+    rc = layout_write_stub(dir, &dirs, err, errlen);
+out:
+    pathv_clear(&dirs);
+    return rc;
+}
+
+static void
+free_shards(struct indexer *ix)
+{
+    for (unsigned i = 0; i < ix->n_shards; i++) {
+        struct shard *sh = &ix->shards[i];
+
+        xap_close(sh->db);
+        pthread_cond_destroy(&sh->cond);
+        free(sh->dir);
+    }
+    free(ix->shards);
+}
+
+static unsigned
+cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > INDEXER_MAX_SHARDS ? INDEXER_MAX_SHARDS
+                                              : (unsigned)n;
+}
+
 struct indexer *
-indexer_new(const char *dir, const struct plugins *reg,
-            struct event_base *base, char *err, size_t errlen)
+indexer_new(const struct indexer_config *cfg, struct event_base *base,
+            char *err, size_t errlen)
 {
     struct indexer *ix = xcalloc(1, sizeof *ix);
-    xap_status st;
-    uint64_t count = 0;
+    unsigned want = cfg->shards ? cfg->shards : cpus();
+    struct timeval second = { 1, 0 };
 
-    ix->reg = reg;
+    ix->reg = cfg->reg;
     ix->base = base;
     pthread_mutex_init(&ix->lock, NULL);
     pthread_cond_init(&ix->cond, NULL);
-    st = xap_open(dir, XAP_WRITE, &ix->db);
-    if (st != XAP_OK) {
-        if (st == XAP_ELOCKED)
-            snprintf(err, errlen, "index %s is in use by another process "
-                     "(is another searchd running?)", dir);
-        else
-            snprintf(err, errlen, "cannot open index %s: %s: %s", dir,
-                     xap_status_str(st),
-                     ix->db ? xap_last_error(ix->db) : "out of memory");
+    pthread_cond_init(&ix->xq_cond, NULL);
+    if (want > INDEXER_MAX_SHARDS)
+        want = INDEXER_MAX_SHARDS;
+    if (open_shards(ix, cfg->dir, want, err, errlen) < 0)
         goto fail;
-    }
-    /* Commit once so that readers can open a brand-new index. */
-    st = xap_commit(ix->db);
-    if (st == XAP_OK)
-        st = xap_doc_count(ix->db, &count);
-    if (st != XAP_OK) {
-        snprintf(err, errlen, "cannot write index %s: %s", dir,
-                 xap_last_error(ix->db));
-        goto fail;
-    }
-    atomic_store(&ix->documents, count);
-    ix->plugin_set = filestate_plugin_set(reg);
-    ix->plugin_versions = filestate_plugin_versions(reg);
-    xap_meta_each(ix->db, (char[]){ FILESTATE_KEY_PATH }, 1, count_failed_cb,
-                  ix);
-    xap_meta_each(ix->db, (char[]){ FILESTATE_KEY_HASH }, 1, count_failed_cb,
-                  ix);
+    ix->plugin_set = filestate_plugin_set(cfg->reg);
+    ix->plugin_versions = filestate_plugin_versions(cfg->reg);
+    ix->pool = wpool_new(&cfg->pool);
+    ix->n_feeders = cfg->pool.workers ? cfg->pool.workers : 1;
+    ix->feeders = xcalloc(ix->n_feeders, sizeof *ix->feeders);
     ix->done_ev = event_new(base, -1, 0, done_cb, ix);
-    if (ix->done_ev == NULL) {
+    ix->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, ix);
+    if (ix->done_ev == NULL || ix->tick_ev == NULL ||
+        event_add(ix->tick_ev, &second) < 0) {
         snprintf(err, errlen, "cannot create event");
         goto fail;
     }
+    tick_cb(-1, 0, ix);
     return ix;
 fail:
-    xap_close(ix->db);
+    if (ix->done_ev)
+        event_free(ix->done_ev);
+    if (ix->tick_ev)
+        event_free(ix->tick_ev);
+    wpool_free(ix->pool);
+    free(ix->feeders);
+    free_shards(ix);
+    for (size_t b = 0; b < FAIL_BUCKETS; b++)
+        while (ix->fails[b] != NULL)
+            fail_del(ix, ix->fails[b]->path);
+    pthread_cond_destroy(&ix->xq_cond);
     pthread_cond_destroy(&ix->cond);
     pthread_mutex_destroy(&ix->lock);
     free(ix);
     return NULL;
 }
 
+void
+indexer_add_defaults(struct indexer *ix, const char *dir, const char *outlet,
+                     const char *lang)
+{
+    struct defaults *df;
+    size_t len = strlen(dir);
+
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    ix->defs = xrealloc(ix->defs, (ix->n_defs + 1) * sizeof *ix->defs);
+    df = &ix->defs[ix->n_defs++];
+    df->dir = xstrndup(dir, len);
+    df->dir_len = len;
+    df->outlet = outlet ? xstrdup(outlet) : NULL;
+    df->lang = lang ? xstrdup(lang) : NULL;
+}
+
 int
 indexer_start(struct indexer *ix)
 {
-    int rc = pthread_create(&ix->thread, NULL, writer_main, ix);
+    int rc = pthread_create(&ix->scanner, NULL, scanner_main, ix);
 
     if (rc != 0)
         return -rc;
     ix->is_started = true;
+    for (unsigned i = 0; i < ix->n_shards; i++) {
+        rc = pthread_create(&ix->shards[i].thread, NULL, shard_main,
+                            &ix->shards[i]);
+        if (rc != 0)
+            return -rc;
+        ix->shards[i].is_started = true;
+    }
+    for (unsigned i = 0; i < ix->n_feeders; i++) {
+        rc = pthread_create(&ix->feeders[i], NULL, feeder_main, ix);
+        if (rc != 0) {
+            ix->n_feeders = i;
+            return -rc;
+        }
+    }
     return 0;
 }
 
@@ -793,21 +1460,93 @@ indexer_submit(struct indexer *ix, const char *path, size_t len,
 void
 indexer_stats(struct indexer *ix, struct indexer_stats *out)
 {
-    out->documents = atomic_load(&ix->documents);
+    unsigned n = ix->n_samples;
+
+    memset(out, 0, sizeof *out);
+    for (unsigned i = 0; i < ix->n_shards; i++)
+        out->documents += atomic_load(&ix->shards[i].documents);
     out->queued = atomic_load(&ix->queued);
-    out->failed = atomic_load(&ix->failed);
     out->indexed_files = atomic_load(&ix->indexed_files);
     out->unchanged = atomic_load(&ix->unchanged);
+    out->files_done = atomic_load(&ix->files_done);
     out->generation = atomic_load(&ix->generation);
+    out->shards = ix->n_shards;
+    out->workers = ix->n_feeders;
+    if (n >= 2) {
+        double dt = ix->samples[n - 1].t - ix->samples[0].t;
+
+        if (dt > 0) {
+            out->files_per_s =
+                (double)(ix->samples[n - 1].files - ix->samples[0].files) /
+                dt;
+            out->docs_per_s =
+                (double)(ix->samples[n - 1].docs - ix->samples[0].docs) / dt;
+        }
+    }
     pthread_mutex_lock(&ix->lock);
+    out->failed = ix->n_fails;
     out->scan_done = ix->scans_pending == 0;
     pthread_mutex_unlock(&ix->lock);
+}
+
+static int
+cmp_failure(const void *a, const void *b)
+{
+    const struct indexer_failure *x = a, *y = b;
+
+    return strcmp(x->path, y->path);
+}
+
+struct indexer_failure *
+indexer_failures(struct indexer *ix, size_t *n_out)
+{
+    struct indexer_failure *v;
+    size_t n = 0;
+
+    pthread_mutex_lock(&ix->lock);
+    v = xcalloc(ix->n_fails + 1, sizeof *v);
+    for (size_t b = 0; b < FAIL_BUCKETS; b++) {
+        for (struct fail *f = ix->fails[b]; f != NULL; f = f->next) {
+            v[n].path = xstrdup(f->path);
+            v[n].path_len = strlen(f->path);
+            v[n].plugin = xstrdup(f->plugin);
+            v[n].reason = xstrdup(f->reason);
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&ix->lock);
+    qsort(v, n, sizeof *v, cmp_failure);
+    *n_out = n;
+    return v;
+}
+
+void
+indexer_failures_free(struct indexer_failure *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(f[i].path);
+        free(f[i].plugin);
+        free(f[i].reason);
+    }
+    free(f);
 }
 
 uint64_t
 indexer_generation(struct indexer *ix)
 {
     return atomic_load(&ix->generation);
+}
+
+/* Cancel every item still in q (under ix->lock). */
+static void
+cancel_queue_locked(struct indexer *ix, struct itemq *q)
+{
+    struct item *it;
+
+    while ((it = q_pop(q)) != NULL) {
+        it->status = -ECANCELED;
+        release_locked(ix, it);
+    }
 }
 
 void
@@ -819,21 +1558,53 @@ indexer_free(struct indexer *ix)
         return;
     pthread_mutex_lock(&ix->lock);
     ix->is_stopping = true;
-    pthread_cond_signal(&ix->cond);
+    pthread_cond_broadcast(&ix->cond);
+    pthread_cond_broadcast(&ix->xq_cond);
+    for (unsigned i = 0; i < ix->n_shards; i++)
+        pthread_cond_signal(&ix->shards[i].cond);
     pthread_mutex_unlock(&ix->lock);
+    /* Extractions in progress end now. */
+    wpool_cancel(ix->pool);
+    for (unsigned i = 0; i < ix->n_feeders; i++)
+        pthread_join(ix->feeders[i], NULL);
+    for (unsigned i = 0; i < ix->n_shards; i++)
+        if (ix->shards[i].is_started)
+            pthread_join(ix->shards[i].thread, NULL);
     if (ix->is_started)
-        pthread_join(ix->thread, NULL);
-    /* Finished jobs first, then the ones that never ran. */
-    done_cb(-1, 0, ix);
+        pthread_join(ix->scanner, NULL);
+    /* Whatever was still on its way is cancelled. */
+    pthread_mutex_lock(&ix->lock);
+    cancel_queue_locked(ix, &ix->xq);
+    for (unsigned i = 0; i < ix->n_shards; i++) {
+        cancel_queue_locked(ix, &ix->shards[i].todo);
+        cancel_queue_locked(ix, &ix->shards[i].done);
+        cancel_queue_locked(ix, &ix->shards[i].waiting);
+    }
     while ((j = ix->head) != NULL) {
         ix->head = j->next;
         j->res.status = -ECANCELED;
         snprintf(j->res.message, sizeof j->res.message,
                  "searchd is shutting down");
-        deliver(j);
+        j->pending = 1;
+        job_unref_locked(ix, j);
     }
+    pthread_mutex_unlock(&ix->lock);
+    done_cb(-1, 0, ix);
     event_free(ix->done_ev);
-    xap_close(ix->db);
+    event_free(ix->tick_ev);
+    wpool_free(ix->pool);
+    free(ix->feeders);
+    free_shards(ix);
+    for (size_t b = 0; b < FAIL_BUCKETS; b++)
+        while (ix->fails[b] != NULL)
+            fail_del(ix, ix->fails[b]->path);
+    for (size_t i = 0; i < ix->n_defs; i++) {
+        free(ix->defs[i].dir);
+        free(ix->defs[i].outlet);
+        free(ix->defs[i].lang);
+    }
+    free(ix->defs);
+    pthread_cond_destroy(&ix->xq_cond);
     pthread_cond_destroy(&ix->cond);
     pthread_mutex_destroy(&ix->lock);
     free(ix);

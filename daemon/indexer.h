@@ -1,12 +1,20 @@
 /*
- * indexer.h - the index writer: one thread that owns the only writable
- * Xapian handle, takes paths (files or folders) from a queue, extracts
- * them with the plugin registry and writes the documents, committing in
- * batches.  It never runs on the event loop; it reports back to the loop
- * through a libevent user event, on which finished jobs' callbacks run.
+ * indexer.h - the background indexing engine.
+ *
+ * Paths (files or folders) arrive in a job queue from `add` requests,
+ * start-up scans and the spool watcher.  A scanner thread expands
+ * folders and routes each file to one of the index's shards (by a hash
+ * of its path).  Each shard has a writer thread that owns that shard's
+ * only writable Xapian handle: it checks the file against its record
+ * (filestate.h), sends changed files to the extraction worker pool
+ * (worker.h: plugins run in child processes, never here), writes what
+ * comes back and commits in batches.  Extraction of one file overlaps
+ * with writing of others, and the shards are written in parallel.
+ * Readers open the index folder, which Xapian opens as all shards at once.
+ * Finished jobs' callbacks run on the event loop (a libevent user event).
  *
  * Ownership: the indexer borrows the registry and the event base (both
- * must outlive it) and owns its thread, queue and index handle.
+ * must outlive it) and owns its threads, queues, pool and index handles.
  */
 #ifndef SEARCHD_INDEXER_H
 #define SEARCHD_INDEXER_H
@@ -19,6 +27,7 @@
 #include <event2/event.h>
 
 #include "plugins.h"
+#include "worker.h"
 
 /* Commit after this many documents, or this long after the first
  * uncommitted change, whichever comes first, and whenever the queue runs
@@ -27,6 +36,8 @@
 #define INDEXER_BATCH_SECONDS   2
 /* Most queued jobs; past that indexer_submit refuses with -EBUSY. */
 #define INDEXER_MAX_JOBS        4096
+/* Most shards a new index is made of. */
+#define INDEXER_MAX_SHARDS      16
 /* Most per-file errors kept in one job's result. */
 #define INDEXER_MAX_JOB_ERRORS  100
 
@@ -62,18 +73,55 @@ struct indexer_stats {
                              * across restarts; retried when they change) */
     uint64_t indexed_files; /* files (re)indexed since start */
     uint64_t unchanged;     /* files found unchanged since start */
+    uint64_t files_done;    /* files looked at since start (indexed,
+                             * unchanged, failed or gone) */
     uint64_t generation;    /* bumped after every commit */
     bool scan_done;         /* every job submitted with is_scan is done */
+    double files_per_s;     /* files looked at, over the last ~10 s */
+    double docs_per_s;      /* documents written, over the last ~10 s */
+    unsigned shards;
+    unsigned workers;
+};
+
+/* One failed file, for the `failures` op. */
+struct indexer_failure {
+    char *path;             /* owned */
+    size_t path_len;
+    char *plugin;           /* owned; "" when no plugin took the file */
+    char *reason;           /* owned */
+};
+
+struct indexer_config {
+    const char *dir;            /* the index folder */
+    const struct plugins *reg;  /* the daemon's registry (probing, state) */
+    unsigned shards;            /* for a new index; 0 = one per CPU */
+    struct wpool_config pool;   /* the extraction workers */
 };
 
 /*
- * Open (create) the writable index in dir.  Returns a new indexer owned by
- * the caller (indexer_free), or NULL with err filled (e.g. the index is
- * locked by another process).  The thread starts with indexer_start.
+ * Open (create) the writable index in cfg->dir.  A new index is a folder
+ * of cfg->shards Xapian databases ("shard-00", ...) and a Xapian stub file
+ * "XAPIANDB" naming them, so that Xapian (and its tools: delve, quest)
+ * opens the folder as one database; a folder that is itself a Xapian
+ * database (an index made before sharding) is used as one shard.  The
+ * shard count of an existing index never changes.  Returns a new indexer
+ * owned by the caller (indexer_free), or NULL with err filled (e.g. the
+ * index is locked by another process).  Threads start with
+ * indexer_start.
  */
-struct indexer *indexer_new(const char *dir, const struct plugins *reg,
+struct indexer *indexer_new(const struct indexer_config *cfg,
                             struct event_base *base, char *err,
                             size_t errlen);
+
+/*
+ * Defaults for documents from files below dir (the longest matching dir
+ * wins), used when the plugin did not set the field (it cannot know, say,
+ * the outlet of a folder of plain text files).  NULL leaves a field
+ * alone.  Call before indexer_start.  Strings are copied.
+ */
+void indexer_add_defaults(struct indexer *ix, const char *dir,
+                          const char *outlet, const char *lang);
+
 int indexer_start(struct indexer *ix);
 
 /*
@@ -87,13 +135,20 @@ int indexer_submit(struct indexer *ix, const char *path, size_t len,
 
 void indexer_stats(struct indexer *ix, struct indexer_stats *out);
 
+/* Every file whose last extraction failed, sorted by path: an owned array
+ * (indexer_failures_free) of *n_out entries. */
+struct indexer_failure *indexer_failures(struct indexer *ix, size_t *n_out);
+void indexer_failures_free(struct indexer_failure *f, size_t n);
+
 /* The counter readers compare to know they must reopen; thread-safe. */
 uint64_t indexer_generation(struct indexer *ix);
 
 /*
- * Stop: the thread finishes the file it is on, commits and exits; jobs
- * still queued get their callback with -ECANCELED.  Runs on the loop
- * thread (it delivers those callbacks).  Then free.  NULL is fine.
+ * Stop: extractions in progress are abandoned (their workers killed),
+ * each shard commits what it has written and the threads exit; jobs not
+ * finished get their callback with -ECANCELED.  Nothing is lost: files
+ * not recorded are found again by the next start's scan.  Runs on the
+ * loop thread (it delivers those callbacks).  Then free.  NULL is fine.
  */
 void indexer_free(struct indexer *ix);
 

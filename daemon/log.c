@@ -26,6 +26,12 @@ log_use_syslog(void)
     use_syslog = true;
 }
 
+bool
+log_is_syslog(void)
+{
+    return use_syslog;
+}
+
 
 static const char *
 level_name(int level)

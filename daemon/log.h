@@ -27,6 +27,7 @@ void sd_log(int level, const char *fmt, ...)
 /* Send lines to syslog instead of stderr (a daemon without a terminal).
  * Call before starting threads. */
 void log_use_syslog(void);
+bool log_is_syslog(void);
 
 /* Parse "err", "warn", "info", "debug"; 0 or -EINVAL. */
 int log_parse_level(const char *s, int *level_out);

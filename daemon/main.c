@@ -32,17 +32,32 @@
 #include "qpool.h"
 #include "server.h"
 #include "util.h"
+#include "worker.h"
+
+/* Defaults for the documents of one watched folder (--outlet, --lang
+ * after its --watch). */
+struct watch_opts {
+    char *dir;              /* owned, absolute */
+    const char *outlet;     /* borrowed from argv, or NULL */
+    const char *lang;       /* borrowed from argv, or NULL */
+};
 
 struct options {
     bool is_foreground;
     bool is_extract;
+    bool is_worker;         /* hidden: an extraction worker (worker.h) */
+    bool is_log_syslog;     /* hidden: workers of a detached daemon */
     char *socket_path;      /* owned */
     unsigned socket_mode;
     char *index_dir;        /* owned */
     const char *plugin_dir; /* borrowed from argv or static */
-    char **watch;           /* owned, each owned (absolute paths) */
+    struct watch_opts *watch; /* owned */
     size_t n_watch;
     unsigned query_threads;
+    unsigned workers;       /* extraction processes; 0 = one per CPU */
+    unsigned shards;        /* of a new index; 0 = one per CPU */
+    unsigned deadline_ms;
+    unsigned worker_mem_mb;
 };
 
 /* Route libevent's own messages through sd_log. */
@@ -83,6 +98,15 @@ usage(FILE *out)
 "  -m, --socket-mode MODE permission bits of the socket, octal (default 0600)\n"
 "  -i, --index DIR        the index folder (created if missing)\n"
 "  -w, --watch DIR        index every file below DIR at start (repeatable)\n"
+"      --outlet NAME      outlet of the documents from the last --watch DIR\n"
+"                         when their plugin cannot tell (e.g. \"BBC News\")\n"
+"      --lang CODE        language of the last --watch DIR's documents\n"
+"  -j, --workers N        extraction worker processes (default: one per CPU)\n"
+"      --deadline SECONDS time one file may take to extract (default %u)\n"
+"      --worker-mem MB    address-space limit of a worker (default %u;\n"
+"                         0 = none)\n"
+"      --shards N         shards of a new index, written in parallel\n"
+"                         (default: one per CPU, at most %d)\n"
 "  -p, --plugin-dir DIR   load extractor plugins from DIR\n"
 "                         (default " PLUGINDIR ")\n"
 "  -t, --query-threads N  query worker threads (default %d)\n"
@@ -96,7 +120,8 @@ usage(FILE *out)
 "else " RUNSTATEDIR "/searchd/searchd.sock for root, else\n"
 "/tmp/searchd-UID/searchd.sock.  Default index: $XDG_DATA_HOME/searchd/index\n"
 "(root: " LOCALSTATEDIR "/lib/searchd/index).\n",
-            QPOOL_DEFAULT_THREADS);
+            WPOOL_DEFAULT_DEADLINE_MS / 1000, WPOOL_DEFAULT_MEM_MB,
+            INDEXER_MAX_SHARDS, QPOOL_DEFAULT_THREADS);
 }
 
 static void
@@ -105,8 +130,33 @@ options_free(struct options *o)
     free(o->socket_path);
     free(o->index_dir);
     for (size_t i = 0; i < o->n_watch; i++)
-        free(o->watch[i]);
+        free(o->watch[i].dir);
     free(o->watch);
+}
+
+enum {
+    OPT_OUTLET = 256,
+    OPT_LANG,
+    OPT_DEADLINE,
+    OPT_WORKER_MEM,
+    OPT_SHARDS,
+    OPT_WORKER,
+    OPT_LOG_SYSLOG,
+};
+
+/* --deadline: seconds, fractions allowed, 0.01 to 3600. */
+static int
+parse_deadline(const char *s, unsigned *ms_out)
+{
+    char *end;
+    double d;
+
+    errno = 0;
+    d = strtod(s, &end);
+    if (errno || end == s || *end || !(d >= 0.01 && d <= 3600))
+        return -EINVAL;
+    *ms_out = (unsigned)(d * 1000 + 0.5);
+    return 0;
 }
 
 /* Returns 0 to go on, 1 to exit 0 (help/version), -1 to exit 2. */
@@ -123,6 +173,14 @@ parse_options(int argc, char **argv, struct options *o)
         { "query-threads", required_argument, NULL, 't' },
         { "log-level", required_argument, NULL, 'l' },
         { "extract", no_argument, NULL, 'x' },
+        { "outlet", required_argument, NULL, OPT_OUTLET },
+        { "lang", required_argument, NULL, OPT_LANG },
+        { "workers", required_argument, NULL, 'j' },
+        { "deadline", required_argument, NULL, OPT_DEADLINE },
+        { "worker-mem", required_argument, NULL, OPT_WORKER_MEM },
+        { "shards", required_argument, NULL, OPT_SHARDS },
+        { "worker", no_argument, NULL, OPT_WORKER },
+        { "log-syslog", no_argument, NULL, OPT_LOG_SYSLOG },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -134,7 +192,9 @@ parse_options(int argc, char **argv, struct options *o)
     o->socket_mode = 0600;
     o->plugin_dir = PLUGINDIR;
     o->query_threads = QPOOL_DEFAULT_THREADS;
-    while ((ch = getopt_long(argc, argv, "fs:m:i:w:p:t:l:xhV", longopts,
+    o->deadline_ms = WPOOL_DEFAULT_DEADLINE_MS;
+    o->worker_mem_mb = WPOOL_DEFAULT_MEM_MB;
+    while ((ch = getopt_long(argc, argv, "fs:m:i:w:p:t:l:j:xhV", longopts,
                              NULL)) != -1) {
         switch (ch) {
         case 'f':
@@ -168,9 +228,65 @@ parse_options(int argc, char **argv, struct options *o)
                 return -1;
             }
             o->watch = xrealloc(o->watch, (o->n_watch + 1) * sizeof *o->watch);
-            o->watch[o->n_watch++] = abs;
+            o->watch[o->n_watch++] = (struct watch_opts){ .dir = abs };
             break;
         }
+        case OPT_OUTLET:
+        case OPT_LANG:
+            if (o->n_watch == 0) {
+                fprintf(stderr, "searchd: --%s applies to the folder of a "
+                        "--watch before it\n",
+                        ch == OPT_OUTLET ? "outlet" : "lang");
+                return -1;
+            }
+            if (optarg[0] == '\0' || !utf8_valid(optarg, strlen(optarg))) {
+                fprintf(stderr, "searchd: --%s: want a non-empty UTF-8 "
+                        "name\n", ch == OPT_OUTLET ? "outlet" : "lang");
+                return -1;
+            }
+            if (ch == OPT_OUTLET)
+                o->watch[o->n_watch - 1].outlet = optarg;
+            else
+                o->watch[o->n_watch - 1].lang = optarg;
+            break;
+        case 'j':
+            if (parse_long(optarg, 1, 64, &n) < 0) {
+                fprintf(stderr, "searchd: --workers %s: want a number "
+                        "from 1 to 64\n", optarg);
+                return -1;
+            }
+            o->workers = (unsigned)n;
+            break;
+        case OPT_SHARDS:
+            if (parse_long(optarg, 1, INDEXER_MAX_SHARDS, &n) < 0) {
+                fprintf(stderr, "searchd: --shards %s: want a number from 1 "
+                        "to %d\n", optarg, INDEXER_MAX_SHARDS);
+                return -1;
+            }
+            o->shards = (unsigned)n;
+            break;
+        case OPT_DEADLINE:
+            if (parse_deadline(optarg, &o->deadline_ms) < 0) {
+                fprintf(stderr, "searchd: --deadline %s: want seconds from "
+                        "0.01 to 3600\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_WORKER_MEM:
+            if (parse_long(optarg, 0, 1 << 20, &n) < 0 ||
+                (n > 0 && n < 64)) {
+                fprintf(stderr, "searchd: --worker-mem %s: want megabytes, "
+                        "at least 64 (0: no limit)\n", optarg);
+                return -1;
+            }
+            o->worker_mem_mb = (unsigned)n;
+            break;
+        case OPT_WORKER:
+            o->is_worker = true;
+            break;
+        case OPT_LOG_SYSLOG:
+            o->is_log_syslog = true;
+            break;
         case 'p':
             o->plugin_dir = optarg;
             break;
@@ -208,7 +324,7 @@ parse_options(int argc, char **argv, struct options *o)
         fprintf(stderr, "searchd: --extract needs at least one FILE\n");
         return -1;
     }
-    if (!o->is_extract && optind < argc) {
+    if (!o->is_extract && optind < argc && !o->is_worker) {
         fprintf(stderr, "searchd: unexpected argument '%s'; folders to index "
                 "go after --watch\n", argv[optind]);
         return -1;
@@ -339,6 +455,36 @@ prepare_paths(struct options *o)
     return 0;
 }
 
+/* What the indexer needs from the options; the strings in cfg->pool are
+ * owned by the caller. */
+static int
+index_config(const struct options *o, const struct plugins *reg,
+             struct indexer_config *cfg, char *err, size_t errlen)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    char *exe = realpath("/proc/self/exe", NULL);
+    char *plugins = realpath(o->plugin_dir, NULL);
+
+    if (exe == NULL || plugins == NULL) {
+        snprintf(err, errlen, "cannot resolve %s: %s",
+                 exe ? o->plugin_dir : "/proc/self/exe", strerror(errno));
+        free(exe);
+        free(plugins);
+        return -1;
+    }
+    cfg->dir = o->index_dir;
+    cfg->reg = reg;
+    cfg->shards = o->shards;
+    cfg->pool.exe = exe;
+    cfg->pool.plugin_dir = plugins;
+    cfg->pool.workers = o->workers ? o->workers
+                        : cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
+    cfg->pool.deadline_ms = o->deadline_ms;
+    cfg->pool.mem_mb = o->worker_mem_mb;
+    cfg->pool.log_level = log_max_level;
+    return 0;
+}
+
 static int
 run_daemon(struct options *o)
 {
@@ -349,6 +495,7 @@ run_daemon(struct options *o)
     struct qpool *qp = NULL;
     struct server *srv = NULL;
     struct commands_ctx ctx = { 0 };
+    struct indexer_config icfg = { 0 };
     char err[512];
     int ready_fd = -1, status = 1, n;
 
@@ -375,11 +522,19 @@ run_daemon(struct options *o)
     if (n == 0)
         log_warn("main: no plugins in %s; no file can be indexed",
                  o->plugin_dir);
-    ix = indexer_new(o->index_dir, reg, base, err, sizeof err);
+    if (index_config(o, reg, &icfg, err, sizeof err) < 0) {
+        fprintf(stderr, "searchd: %s\n", err);
+        goto out;
+    }
+    ix = indexer_new(&icfg, base, err, sizeof err);
     if (ix == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
     }
+    for (size_t i = 0; i < o->n_watch; i++)
+        if (o->watch[i].outlet || o->watch[i].lang)
+            indexer_add_defaults(ix, o->watch[i].dir, o->watch[i].outlet,
+                                 o->watch[i].lang);
     qp = qpool_new(o->index_dir, o->query_threads, ix, base, err, sizeof err);
     if (qp == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
@@ -407,11 +562,12 @@ run_daemon(struct options *o)
         goto out;
     }
     for (size_t i = 0; i < o->n_watch; i++) {
-        if (indexer_submit(ix, o->watch[i], strlen(o->watch[i]), true, NULL,
-                           NULL) < 0)
-            log_err("main: %s: cannot queue the folder", o->watch[i]);
+        const char *dir = o->watch[i].dir;
+
+        if (indexer_submit(ix, dir, strlen(dir), true, NULL, NULL) < 0)
+            log_err("main: %s: cannot queue the folder", dir);
         else
-            log_info("main: indexing %s", o->watch[i]);
+            log_info("main: indexing %s", dir);
     }
     log_info("main: searchd %s ready; index %s; %d plugins", PACKAGE_VERSION,
              o->index_dir, n);
@@ -431,6 +587,8 @@ out:
     if (ev_term)
         event_free(ev_term);
     plugins_free(reg);
+    free((char *)icfg.pool.exe);
+    free((char *)icfg.pool.plugin_dir);
     if (base)
         event_base_free(base);
     libevent_global_shutdown();
@@ -449,10 +607,15 @@ main(int argc, char **argv)
         options_free(&o);
         return rc > 0 ? 0 : 2;
     }
-    if (o.is_extract)
+    if (o.is_worker) {
+        if (o.is_log_syslog)
+            log_use_syslog();
+        rc = worker_main(o.plugin_dir, o.worker_mem_mb);
+    } else if (o.is_extract) {
         rc = run_extract(&o, argc, argv);
-    else
+    } else {
         rc = run_daemon(&o);
+    }
     options_free(&o);
     return rc;
 }

@@ -177,6 +177,7 @@ static const char *const op_names[PROTO_OP__COUNT] = {
     [PROTO_OP_SEARCH] = "search",
     [PROTO_OP_STATUS] = "status",
     [PROTO_OP_ADD] = "add",
+    [PROTO_OP_FAILURES] = "failures",
 };
 
 const char *
@@ -481,7 +482,8 @@ parse_op(const json_t *root, enum proto_op *op_out, struct proto_error *err)
     }
     copy_printable(shown, sizeof(shown), json_string_value(op));
     return fail(err, SD_ERR_UNKNOWN_OP, false,
-                "unknown op \"%s\" (known: ping, search, status, add)",
+                "unknown op \"%s\" (known: ping, search, status, add, "
+                "failures)",
                 shown);
 }
 
@@ -541,6 +543,13 @@ proto_parse_request(const char *line, size_t len, struct proto_request *req,
         break;
     case PROTO_OP_ADD:
         if (parse_add(root, req, err) != 0)
+            goto out;
+        break;
+    case PROTO_OP_FAILURES:
+        if (get_uint(root, "limit", 1, SD_PROTO_MAX_LIMIT,
+                     SD_PROTO_DEFAULT_FAILURES, &req->limit, err) != 0 ||
+            get_uint(root, "offset", 0, SD_PROTO_MAX_OFFSET, 0, &req->offset,
+                     err) != 0)
             goto out;
         break;
     case PROTO_OP_PING:

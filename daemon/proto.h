@@ -64,6 +64,7 @@ enum proto_op {
     PROTO_OP_SEARCH,
     PROTO_OP_STATUS,
     PROTO_OP_ADD,
+    PROTO_OP_FAILURES,
     PROTO_OP__COUNT
 };
 
@@ -74,8 +75,8 @@ struct proto_request {
                         * NULL when absent */
     /* search */
     char *q;           /* owned; UTF-8 */
-    unsigned limit;
-    unsigned offset;
+    unsigned limit;    /* search, failures */
+    unsigned offset;   /* search, failures */
     /* add */
     char *path;        /* owned; raw bytes (from "path" or "path_b64") */
     size_t path_len;

@@ -183,7 +183,7 @@ post_done(struct qpool *qp, struct qjob *j)
 }
 
 static void *
-worker_main(void *arg)
+qworker_main(void *arg)
 {
     struct worker *w = arg;
     struct qpool *qp = w->qp;
@@ -267,7 +267,7 @@ qpool_new(const char *dir, unsigned nthreads, struct indexer *ix,
     }
     for (; started < nthreads; started++) {
         int rc = pthread_create(&qp->workers[started].thread, NULL,
-                                worker_main, &qp->workers[started]);
+                                qworker_main, &qp->workers[started]);
         if (rc != 0) {
             snprintf(err, errlen, "cannot start query thread: %s",
                      strerror(rc));

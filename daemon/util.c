@@ -513,3 +513,21 @@ util_mkdir_p(const char *path, unsigned mode)
     free(p);
     return rc;
 }
+
+bool
+spool_name_is_skipped(const char *name)
+{
+    static const char *const suffixes[] = {
+        "~", ".tmp", ".part", ".partial", ".crdownload", ".swp",
+    };
+    size_t len = strlen(name);
+
+    if (name[0] == '.')
+        return true;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (len >= sl && strcmp(name + len - sl, suffixes[i]) == 0)
+            return true;
+    }
+    return false;
+}

@@ -56,6 +56,14 @@ char *util_default_socket_path(void);
  * $XDG_DATA_HOME/searchd/index (~/.local/share/searchd/index).  Owned. */
 char *util_default_index_path(void);
 
+/*
+ * The spool skip rule (searchd(8)): names starting with "." (hidden files,
+ * editor and crawler temporaries such as ".foo.swp") or ending in "~",
+ * ".tmp", ".part", ".partial", ".crdownload" or ".swp" are never indexed.
+ * name is one path component.
+ */
+bool spool_name_is_skipped(const char *name);
+
 /* mkdir -p with mode for the folders created; 0 or -errno. */
 int util_mkdir_p(const char *path, unsigned mode);
 

@@ -452,21 +452,46 @@ xap_doc_count(xap_db *db, uint64_t *count_out)
     });
 }
 
-xap_status
-xap_replace(xap_db *db, const struct doc *doc)
+/* Can db take doc?  XAP_OK, or XAP_EINVAL with the error set. */
+static xap_status
+check_doc(xap_db *db, const struct doc *doc, const char *fn)
 {
     if (db == nullptr)
         return XAP_EINVAL;
     if (db->wdb == nullptr || doc == nullptr || doc->key == nullptr ||
         doc->path == nullptr || doc->path[0] == '\0') {
-        db->error = db->wdb == nullptr
-                        ? "xap_replace: the index is open read-only"
-                        : "xap_replace: document has no key or path";
+        db->error = std::string(fn) +
+                    (db->wdb == nullptr ? ": the index is open read-only"
+                                        : ": document has no key or path");
         return XAP_EINVAL;
     }
+    return XAP_OK;
+}
+
+xap_status
+xap_replace(xap_db *db, const struct doc *doc)
+{
+    xap_status st = check_doc(db, doc, "xap_replace");
+
+    if (st != XAP_OK)
+        return st;
     return guarded(db, [&]() {
         Xapian::Document xd = build_document(doc);
         db->wdb->replace_document(id_term(doc->path, doc->member), xd);
+        return XAP_OK;
+    });
+}
+
+xap_status
+xap_add(xap_db *db, const struct doc *doc)
+{
+    xap_status st = check_doc(db, doc, "xap_add");
+
+    if (st != XAP_OK)
+        return st;
+    return guarded(db, [&]() {
+        Xapian::Document xd = build_document(doc);
+        db->wdb->add_document(xd);
         return XAP_OK;
     });
 }

@@ -83,6 +83,11 @@ xap_status xap_doc_count(xap_db *db, uint64_t *count_out);
  */
 xap_status xap_replace(xap_db *db, const struct doc *doc);
 
+/* Writer: add doc as a new document, without looking for an older one
+ * with the same identity (faster than xap_replace; only for documents
+ * the caller knows are not in the index). */
+xap_status xap_add(xap_db *db, const struct doc *doc);
+
 /* Writer: delete every document extracted from path (all members of a
  * container).  *deleted_out (may be NULL) gets how many were removed. */
 xap_status xap_delete_path(xap_db *db, const char *path,

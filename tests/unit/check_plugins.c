@@ -287,11 +287,12 @@ START_TEST(load_fixtures_keeps_only_valid_plugins)
     int rc;
 
     log = load_logged(p, fixture_dir, &rc);
-    ck_assert_int_eq(rc, 2);
-    ck_assert_uint_eq(plugins_count(p), 2);
+    ck_assert_int_eq(rc, 3);
+    ck_assert_uint_eq(plugins_count(p), 3);
     /* Sorted by plugin name: dup_name.so calls itself "plaintext". */
     m = plugins_get(p, 0);
     d = plugins_get(p, 1);
+    ck_assert_str_eq(plugins_get(p, 2)->desc->name, "saboteur");
     ck_assert_str_eq(m->desc->name, "marker");
     ck_assert_str_eq(m->desc->version, "1.0");
     ck_assert_str_eq(d->desc->name, "plaintext");
@@ -358,8 +359,9 @@ START_TEST(load_fixtures_after_real_refuses_duplicate_name)
     ck_assert_int_ge(rc, 1);
     n_real = plugins_count(p);
     log = load_logged(p, fixture_dir, &rc);
-    /* marker joins; dup_name is refused as a second "plaintext". */
-    ck_assert_int_eq(rc, (int)n_real + 1);
+    /* marker and saboteur join; dup_name is refused as a second
+     * "plaintext". */
+    ck_assert_int_eq(rc, (int)n_real + 2);
     line = line_with(log, "dup_name.so");
     ck_assert_msg(strstr(line, "\"plaintext\" already taken by ") != NULL &&
                   strstr(line, "/plaintext.so") != NULL, "%s", line);
@@ -384,9 +386,9 @@ START_TEST(load_same_dir_twice_adds_nothing)
 
     free(load_logged(p, fixture_dir, NULL));
     log = load_logged(p, fixture_dir, &rc);
-    ck_assert_int_eq(rc, 2);
+    ck_assert_int_eq(rc, 3);
     ck_assert_int_eq(count_lines_with(log, "already loaded from this file"),
-                     2);
+                     3);
     free(log);
     plugins_free(p);
 }

@@ -1203,6 +1203,10 @@ START_TEST(request_encode_round_trips_every_op)
             json_object_set_new(args, "limit", json_integer(5));
         if (op == PROTO_OP_ADD)
             proto_set_bytes(args, "path", "/srv/caf\xe9", 9);
+        if (op == PROTO_OP_FAILURES) {
+            json_object_set_new(args, "limit", json_integer(7));
+            json_object_set_new(args, "offset", json_integer(3));
+        }
         /* Head members in args are ignored. */
         json_object_set_new(args, "v", json_integer(2));
         json_object_set_new(args, "op", json_string("nope"));
@@ -1216,6 +1220,10 @@ START_TEST(request_encode_round_trips_every_op)
         if (op == PROTO_OP_SEARCH) {
             ck_assert_str_eq(req.q, "peace talks");
             ck_assert_uint_eq(req.limit, 5);
+        }
+        if (op == PROTO_OP_FAILURES) {
+            ck_assert_uint_eq(req.limit, 7);
+            ck_assert_uint_eq(req.offset, 3);
         }
         if (op == PROTO_OP_ADD) {
             ck_assert_uint_eq(req.path_len, 9);
@@ -1236,12 +1244,39 @@ START_TEST(request_encode_round_trips_every_op)
 }
 END_TEST
 
+START_TEST(failures_pages_with_checked_limit_and_offset)
+{
+    static const char *const bad[] = {
+        "{\"v\":1,\"op\":\"failures\",\"limit\":0}",
+        "{\"v\":1,\"op\":\"failures\",\"limit\":1001}",
+        "{\"v\":1,\"op\":\"failures\",\"offset\":-1}",
+        "{\"v\":1,\"op\":\"failures\",\"limit\":\"5\"}",
+    };
+    const char *ok = "{\"v\":1,\"op\":\"failures\"}";
+    struct proto_request req;
+    struct proto_error err;
+
+    ck_assert_int_eq(proto_parse_request(ok, strlen(ok), &req, &err), 0);
+    ck_assert_int_eq(req.op, PROTO_OP_FAILURES);
+    ck_assert_uint_eq(req.limit, SD_PROTO_DEFAULT_FAILURES);
+    ck_assert_uint_eq(req.offset, 0);
+    proto_request_clear(&req);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(proto_parse_request(bad[i], strlen(bad[i]), &req,
+                                             &err), -1);
+        ck_assert_str_eq(err.code, SD_ERR_BAD_REQUEST);
+        proto_error_clear(&err);
+    }
+}
+END_TEST
+
 START_TEST(op_names_are_the_wire_words)
 {
     ck_assert_str_eq(proto_op_name(PROTO_OP_PING), "ping");
     ck_assert_str_eq(proto_op_name(PROTO_OP_SEARCH), "search");
     ck_assert_str_eq(proto_op_name(PROTO_OP_STATUS), "status");
     ck_assert_str_eq(proto_op_name(PROTO_OP_ADD), "add");
+    ck_assert_str_eq(proto_op_name(PROTO_OP_FAILURES), "failures");
     ck_assert_ptr_null(proto_op_name(PROTO_OP__COUNT));
     ck_assert_ptr_null(proto_op_name((enum proto_op)-1));
 }
@@ -1699,6 +1734,7 @@ proto_suite(void)
     tcase_add_loop_test(tc, parse_table_row, 0, n_cases);
     tcase_add_loop_test(tc, reply_error_from_every_parse_error, 0, n_cases);
     tcase_add_test(tc, op_names_are_the_wire_words);
+    tcase_add_test(tc, failures_pages_with_checked_limit_and_offset);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("framing");
@@ -1737,6 +1773,9 @@ proto_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("util");
+    /* Generous: these loop over many inputs, and valgrind or a busy
+     * machine slows them many times. */
+    tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, utf8_table_row, 0,
                         (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
     tcase_add_test(tc, utf8_replace_invalid_uses_replacement_character);

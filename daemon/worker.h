@@ -1,0 +1,94 @@
+/*
+ * worker.h - isolated extraction: plugins run in child processes, never
+ * in the daemon.
+ *
+ * A worker is `searchd --worker`, exec'd by the daemon with one end of a
+ * socket pair as fd 3.  It loads the plugins itself, then serves one
+ * request at a time: the daemon sends a path, the worker says which
+ * plugin took the file, runs it (extract.h) and sends back the documents
+ * in packed form (doc.h), with the file's content hash.
+ *
+ * The daemon side is a pool (struct wpool) of such workers.  A call gets
+ * a deadline, and each worker an address-space limit; a plugin that
+ * crashes, hangs past the deadline or runs out of memory costs that one
+ * file: the call returns a failure naming the plugin and what happened,
+ * and the worker is replaced on the next call.
+ *
+ * Wire format (both ways): frames of u32 length (big-endian, counting the
+ * type byte and payload), u8 type, payload.
+ *   daemon -> worker  'E' path bytes
+ *   worker -> daemon  'P' plugin name, version (packed strings): the
+ *                     plugin chosen, sent before it runs
+ *                     'R' i32 rc, u64 hash, reason, plugin, version,
+ *                     u32 n, n packed documents
+ */
+#ifndef SEARCHD_WORKER_H
+#define SEARCHD_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "doc.h"
+
+/* Defaults; searchd(8) documents them and their options. */
+#define WPOOL_DEFAULT_DEADLINE_MS 5000u
+#define WPOOL_DEFAULT_MEM_MB      1024u
+/* Largest reply frame accepted (the caps in extract.h keep real replies
+ * far below). */
+#define WPOOL_MAX_FRAME           (256u << 20)
+/* A worker with no address-space limit restarts once it holds more than
+ * this after a file (with a limit: half the limit). */
+#define WORKER_MAX_RESIDENT_MB    1024u
+/* The fd a worker talks on. */
+#define WORKER_FD                 3
+
+/* What one extraction gave. */
+struct wresult {
+    int rc;                 /* 0, or -errno as extract_file, or
+                             * -ETIMEDOUT (deadline), -ECHILD (the worker
+                             * died), -EIO (no worker could be run) */
+    char reason[300];       /* when rc < 0 */
+    char plugin[128];       /* the plugin that took the file, "" if none */
+    char plugin_version[64];
+    uint64_t hash;          /* XXH3 of the content; 0 if not read */
+    struct doc **docs;      /* owned (wresult_clear) */
+    size_t n;
+};
+
+void wresult_clear(struct wresult *r);
+
+struct wpool_config {
+    const char *exe;        /* the searchd binary to exec */
+    const char *plugin_dir; /* absolute */
+    unsigned workers;       /* processes, >= 1 */
+    unsigned deadline_ms;   /* per file */
+    unsigned mem_mb;        /* address-space limit per worker; 0 = none */
+    int log_level;
+};
+
+struct wpool;
+
+/* A new pool (copies cfg); workers start lazily.  Owned by the caller. */
+struct wpool *wpool_new(const struct wpool_config *cfg);
+
+/*
+ * Extract path in a free worker, waiting for one if all are busy;
+ * thread-safe.  out must be zeroed or cleared; it is reset first.
+ * Returns out->rc.
+ */
+int wpool_extract(struct wpool *p, const char *path, struct wresult *out);
+
+/* Make every call in progress return soon with -ECANCELED (its worker is
+ * killed), and every later call at once. */
+void wpool_cancel(struct wpool *p);
+
+/* Stop the workers (they see end of file and exit; stragglers are
+ * killed) and free.  No call may be in progress.  NULL is fine. */
+void wpool_free(struct wpool *p);
+
+/* `searchd --worker`: serve requests on WORKER_FD until end of file.
+ * Returns the process exit status. */
+int worker_main(const char *plugin_dir, unsigned mem_mb);
+
+#endif /* SEARCHD_WORKER_H */
