@@ -67,14 +67,26 @@ const struct {
     {"keyword", "K"},
 };
 
+/* A term generator set up the way every document is indexed. */
+Xapian::TermGenerator
+make_termgen()
+{
+    Xapian::TermGenerator tg;
+    tg.set_stemmer(Xapian::Stem(STEM_LANG));
+    tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    return tg;
+}
+
 }  // namespace
 
 struct xap_db {
     Xapian::Database *rdb;            /* owned; == wdb when writable */
     Xapian::WritableDatabase *wdb;    /* owned; NULL when read-only */
+    Xapian::TermGenerator tg;         /* writer: reused per document */
     std::string error;
 
-    xap_db() : rdb(nullptr), wdb(nullptr) {}
+    xap_db() : rdb(nullptr), wdb(nullptr), tg(make_termgen()) {}
     ~xap_db()
     {
         if (wdb != nullptr)
@@ -277,15 +289,14 @@ index_field(Xapian::TermGenerator &tg, const char *text, unsigned weight,
     tg.increase_termpos();
 }
 
+/* tg: from make_termgen, reused across documents (building the stemmer
+ * each time costs more than indexing a short article). */
 Xapian::Document
-build_document(const struct doc *d)
+build_document(Xapian::TermGenerator &tg, const struct doc *d)
 {
     Xapian::Document xd;
-    Xapian::TermGenerator tg;
-    tg.set_stemmer(Xapian::Stem(STEM_LANG));
-    tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-    tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
     tg.set_document(xd);
+    tg.set_termpos(0);
 
     index_field(tg, d->title, 5, "S");
     for (size_t i = 0; i < d->authors.n; i++)
@@ -476,7 +487,7 @@ xap_replace(xap_db *db, const struct doc *doc)
     if (st != XAP_OK)
         return st;
     return guarded(db, [&]() {
-        Xapian::Document xd = build_document(doc);
+        Xapian::Document xd = build_document(db->tg, doc);
         db->wdb->replace_document(id_term(doc->path, doc->member), xd);
         return XAP_OK;
     });
@@ -490,7 +501,7 @@ xap_add(xap_db *db, const struct doc *doc)
     if (st != XAP_OK)
         return st;
     return guarded(db, [&]() {
-        Xapian::Document xd = build_document(doc);
+        Xapian::Document xd = build_document(db->tg, doc);
         db->wdb->add_document(xd);
         return XAP_OK;
     });
