@@ -6,9 +6,11 @@
 
 BBC=$SD_SHARED_DIR/corpora/bbc-news
 [ -d "$BBC/sport" ] || skip_all "no BBC corpus at $BBC (CI has ../shared)"
-plan 7
+plan 9
 
-check "searchd starts watching bbc-news" start_daemon --watch "$BBC"
+# The folder's outlet comes from the command line: plain text cannot say.
+check "searchd starts watching bbc-news" \
+    start_daemon --watch "$BBC" --outlet "BBC News"
 check "initial scan finishes" wait_idle
 sc --json --status >"$T/status"
 files=$(find "$BBC" -type f ! -name '.*' | wc -l)
@@ -31,6 +33,18 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert any(h["path"].endswith("sport/199.txt") for h in r["hits"]), r
 ' "$T/199.json"
+check "its outlet is the folder default" "$PYTHON3" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+h = [h for h in r["hits"] if h["path"].endswith("sport/199.txt")][0]
+assert h["outlet"] == "BBC News", h
+' "$T/199.json"
+sc --json --limit 1 "outlet:bbc" >"$T/outlet.json"
+check "outlet:bbc matches every document" "$PYTHON3" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["total"] == int(sys.argv[2]), (r["total"], sys.argv[2])
+' "$T/outlet.json" "$files"
 check "'peace process' finds politics/218.txt" \
     sh -c '"$0" --socket "$1" --limit 100 --json "\"peace process\"" | grep -q "politics/218.txt"' "$SEARCHC" "$SOCK"
 stop_and_check
