@@ -50,7 +50,7 @@ static void *pool[128];
 static size_t pool_n;
 
 static const char *const outlet_plugins[] = {
-    "business-standard", "geo-news", "plaintext",
+    "business-standard", "geo-news", "plaintext", "reuters-sgml",
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -77,7 +77,8 @@ setup(void)
     rc = plugins_load_dir(reg, plugin_dir);
     ck_assert_msg(rc >= 0, "cannot read SD_PLUGIN_DIR %s: %s", plugin_dir,
                   strerror(-rc));
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < sizeof outlet_plugins / sizeof *outlet_plugins;
+         i++)
         ck_assert_msg(plugins_find(reg, outlet_plugins[i]) != NULL,
                       "plugin %s not loaded from %s (is %s.so built?)",
                       outlet_plugins[i], plugin_dir, outlet_plugins[i]);
@@ -687,6 +688,90 @@ START_TEST(plain_fields_exact)
 }
 END_TEST
 
+/* The reuters-sgml plugin on an invented file with the corpus's quirks:
+ * entities, control-character references, a BRIEF, an UNPROC table, a
+ * stray Latin-1 byte; one document per <REUTERS>, named by NEWID. */
+START_TEST(reuters_fields_exact)
+{
+    static const char *const body101[] = {
+        "Prairie farmers planted more wheat this season, a co-operative "
+        "said.",
+        "The harvest should reach 12 mln tonnes, it said, up from last "
+        "year's 10 mln.",
+    };
+    static const char *const kw101[] = { "grain", "wheat", "canada", "ec" };
+    static const char *const kw102[] = { "usa", "nyse" };
+    static const char *const body103[] = {
+        "WEEKLY HARBOUR REPORT - MARCH 3",
+        "Ships in port..........12 vs 9",
+        "Cargo handled..........40 vs 38",
+    };
+    static const char *const body104[] = {
+        "Exports helped lasting growth.\xc3\xbc" "Officials agreed.",
+    };
+    const char *path = copy_data("reuters/sample.sgm", "reut2-900.sgm");
+    struct doc *const *d;
+
+    ck_assert_int_eq(extract_file(reg, path, &got), 0);
+    ck_assert_str_eq(got.plugin->desc->name, "reuters-sgml");
+    ck_assert_uint_eq(got.n, 4);
+    d = got.docs;
+    for (size_t i = 0; i < got.n; i++) {
+        visit_fields(d[i], clean_cb, (void *)path);
+        ck_assert_str_eq(d[i]->outlet, "Reuters");
+        ck_assert_str_eq(d[i]->lang, "en");
+        ck_assert_str_eq(d[i]->plugin, "reuters-sgml");
+    }
+    ck_assert_str_eq(d[0]->member, "101");
+    ck_assert_str_eq(d[0]->title, "FARMERS <GROW> MORE & MORE WHEAT");
+    ck_assert_str_eq(d[0]->date, "1987-03-03T09:15:30Z");
+    ck_assert_str_eq(d[0]->place, "WINNIPEG");
+    assert_strv_eq(&d[0]->keywords, kw101, 4);
+    /* The "Reuter" sign-off and the &#3; after it are gone. */
+    assert_strv_eq(&d[0]->body, body101, 2);
+
+    /* A brief keeps its title and loses "Blah blah blah.". */
+    ck_assert_str_eq(d[1]->member, "102");
+    ck_assert_str_eq(d[1]->title, "ACME WIDGET SETS DIVIDEND");
+    ck_assert_ptr_null(d[1]->place);
+    assert_strv_eq(&d[1]->keywords, kw102, 2);
+    ck_assert_uint_eq(d[1]->body.n, 0);
+
+    /* Unprocessed text: first line as title, one paragraph per line. */
+    ck_assert_str_eq(d[2]->member, "103");
+    ck_assert_str_eq(d[2]->title, "WEEKLY HARBOUR REPORT - MARCH 3");
+    ck_assert_str_eq(d[2]->date, "1987-03-03T11:00:00Z");
+    assert_strv_eq(&d[2]->body, body103, 3);
+    ck_assert_uint_eq(d[2]->keywords.n, 0);
+
+    /* The bare 0xFC is read as Latin-1; &#5; leaves nothing behind. */
+    ck_assert_str_eq(d[3]->member, "104");
+    ck_assert_str_eq(d[3]->place, "BONN");
+    assert_strv_eq(&d[3]->body, body104, 1);
+
+    /* Keys are path#NEWID. */
+    ck_assert_str_eq(d[3]->key, keep(xasprintf("%s#104", path)));
+}
+END_TEST
+
+/* Not Reuters: plain text that mentions the tag, and an .sgm file with no
+ * article, are left to others or refused. */
+START_TEST(reuters_probe_and_refusal)
+{
+    const char *text = "Notes\nThe <REUTERS> tag starts an article.\n";
+    const char *empty = "<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n";
+    const char *p;
+
+    ck_assert_int_eq(probe_score("reuters-sgml", "/x/notes.txt", text,
+                                 strlen(text)), 0);
+    ck_assert_int_gt(probe_score("reuters-sgml", "/x/reut2-000.sgm", empty,
+                                 strlen(empty)), 50);
+    p = tmp_text("reut2-999.sgm", empty);
+    ck_assert_int_eq(extract_file(reg, p, &got), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(got.reason, "reuters-sgml"));
+}
+END_TEST
+
 /*
  * Files no plugin takes, refused by the host before any extract() with
  * -ENOMSG and a reason, and so not indexed: empty and blank ones (no ink
@@ -891,6 +976,8 @@ outlets_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, plain_fields_exact);
     tcase_add_test(tc, plain_refuses_empty_blank_and_binary);
+    tcase_add_test(tc, reuters_fields_exact);
+    tcase_add_test(tc, reuters_probe_and_refusal);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("robust");
