@@ -50,7 +50,7 @@ static void *pool[128];
 static size_t pool_n;
 
 static const char *const outlet_plugins[] = {
-    "business-standard", "geo-news", "plaintext", "reuters-sgml",
+    "business-standard", "geo-news", "plaintext", "reuters-sgml", "usenet",
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -754,6 +754,81 @@ START_TEST(reuters_fields_exact)
 }
 END_TEST
 
+/* The usenet plugin: author from both From: forms, "Re:" prefixes gone,
+ * folded Organization:, keywords, quotes, attribution and signature
+ * dropped; a post of nothing but quotes keeps them without markers. */
+START_TEST(usenet_fields_exact)
+{
+    static const char *const body[] = {
+        "The survey office prints them every spring.  Ask at the front "
+        "desk for the booklet.",
+        "They moved to a separate leaflet because of the new buoy "
+        "numbering.",
+    };
+    static const char *const kw[] = {
+        "harbour survey office, north coast division", "tides",
+        "navigation",
+    };
+    static const char *const quoted[] = {
+        "Ada Quill wrote: Is the river open yet? The weir was closed in "
+        "March.",
+    };
+    static const char *const groups[] = { "rec.boats.paddle",
+                                          "rec.outdoors" };
+    const char *path = copy_data("usenet/post.txt", "52001");
+    const struct doc *d = extract_ok(path, "usenet", &got);
+    char *dir, *grouped;
+
+    ck_assert_str_eq(d->title, "Tide tables for the north coast");
+    ck_assert_uint_eq(d->authors.n, 1);
+    ck_assert_str_eq(d->authors.v[0], "Lena Marsh");
+    ck_assert_str_eq(d->outlet, "Usenet");
+    assert_strv_eq(&d->keywords, kw, 3);
+    assert_strv_eq(&d->body, body, 2);
+
+    d = extract_ok(copy_data("usenet/allquote.txt", "52002"), "usenet",
+                   &got);
+    ck_assert_str_eq(d->authors.v[0], "Ada Quill");
+    assert_strv_eq(&d->keywords, groups, 2);
+    assert_strv_eq(&d->body, quoted, 1);
+
+    /* Without Newsgroups:, a folder named like a group is the group. */
+    dir = keep(xasprintf("%s/sci.space", tmp_dir));
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    grouped = keep(xasprintf("%s/sci.space/60001", tmp_dir));
+    ck_assert_int_eq(rename(copy_data("usenet/post.txt", "x"), grouped), 0);
+    d = extract_ok(grouped, "usenet", &got);
+    ck_assert_uint_eq(d->keywords.n, 4);
+    ck_assert_str_eq(d->keywords.v[0], "sci.space");
+}
+END_TEST
+
+/* Mail-style probing: headers first (a cut continuation line may lead),
+ * From: or Subject: among them; not prose that has a colon. */
+START_TEST(usenet_probe)
+{
+    static const char *const yes[] = {
+        "From: a@b.example\nSubject: hi\n\nbody\n",
+        " cut.path!x\nSubject: hi\nLines: 2\n\nbody\n",
+        "Newsgroups: sci.space\nFrom: a@b.example\n\nbody\n",
+    };
+    static const char *const no[] = {
+        "From: a@b.example\n\nonly one header\n",
+        "Note: this is prose\nSubject: and more prose\n",
+        "Dear reader,\nFrom: the editor\nSubject: x\n\n",
+        "Subject: x\nthis line is not a header\n\n",
+    };
+
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        ck_assert_msg(probe_score("usenet", "/s/1", yes[i], strlen(yes[i]))
+                      > probe_score("plaintext", "/s/1", yes[i],
+                                    strlen(yes[i])), "yes[%zu]", i);
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        ck_assert_msg(probe_score("usenet", "/s/1", no[i], strlen(no[i]))
+                      == 0, "no[%zu]", i);
+}
+END_TEST
+
 /* Not Reuters: plain text that mentions the tag, and an .sgm file with no
  * article, are left to others or refused. */
 START_TEST(reuters_probe_and_refusal)
@@ -978,6 +1053,8 @@ outlets_suite(void)
     tcase_add_test(tc, plain_refuses_empty_blank_and_binary);
     tcase_add_test(tc, reuters_fields_exact);
     tcase_add_test(tc, reuters_probe_and_refusal);
+    tcase_add_test(tc, usenet_fields_exact);
+    tcase_add_test(tc, usenet_probe);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("robust");
