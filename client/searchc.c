@@ -1344,7 +1344,7 @@ print_progress(const struct options *o, const json_t *root, bool is_final)
                             : 100.0;
     format_rate(rate, sizeof rate, root, "files_per_s");
     if (queued > 0 && json_is_number(fps) && json_number_value(fps) > 0)
-        snprintf(eta, sizeof eta, "  ETA %.0fs",
+        snprintf(eta, sizeof eta, "%sETA %.0fs", o->is_tty ? "  " : ", ",
                  (double)queued / json_number_value(fps));
     if (o->is_tty) {
         char bar[31];
