@@ -752,9 +752,14 @@ item_start(struct shard *sh, struct item *it)
         return false;
     }
     if (stat(it->path, &st) < 0 || !S_ISREG(st.st_mode)) {
-        /* Gone since it was listed: drop what the index had of it. */
+        /* Gone since it was listed, or not a file: drop what the index
+         * had of it. */
+        bool gone = stat(it->path, &st) < 0;
+
         forget_file(sh, it->path, it->have_old ? &it->old : NULL);
-        item_error(it, "file vanished");
+        item_error(it, gone ? "file vanished"
+                            : S_ISDIR(st.st_mode) ? "is a directory"
+                                                  : "not a regular file");
         return false;
     }
     it->mtime_ns = mtime_ns(&st);

@@ -523,8 +523,12 @@ call(struct wpool *p, struct wslot *s, const char *path, struct wresult *r)
     } else {
         /* End of file or a socket error: it died.  SIGKILL is harmless
          * on a zombie and ends one that merely closed its socket. */
-        describe_death(r, reap(p, s, true), r->plugin);
-        r->rc = -ECHILD;
+        int st = reap(p, s, true);
+
+        describe_death(r, st, r->plugin);
+        /* A worker that could not even be run says nothing about the
+         * file: -EIO, so it is not recorded as failed. */
+        r->rc = WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -EIO : -ECHILD;
     }
     return rc;
 }

@@ -11,7 +11,7 @@ if [ "$(id -u)" = 0 ]; then
         skip_all "nobody cannot run $SEARCHD (a private build folder?)"
     chmod 755 "$T" && chown 65534:65534 "$T"
 fi
-plan 6
+plan 7
 
 echo "Monsoon floods in Sindh" >"$T/open.txt"
 mkdir "$T/locked" && echo "Locked away" >"$T/locked/a.txt"
@@ -27,6 +27,9 @@ check "a missing file: exit 3, not_found" \
 sc --add "$T/open.txt/below" >/dev/null 2>"$T/err"; rc=$?
 check "a path below a file (ENOTDIR): exit 3, not_found" \
     sh -c 'test "$1" = 3 && grep -q not_found "$2"' - "$rc" "$T/err"
+mkfifo "$T/pipe"
+check "a FIFO is refused as not a regular file, without blocking" \
+    sh -c "'$SEARCHC' --socket '$SOCK' --timeout 20 --add '$T/pipe' | grep -q 'failed: .*pipe: not a regular file'"
 check "a readable file is still indexed" sc --add "$T/open.txt"
 chmod 700 "$T/locked"
 stop_and_check

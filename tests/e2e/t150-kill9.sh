@@ -6,7 +6,10 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 plan 10
 
-FILES=${SD_KILL9_FILES:-8000}
+# Under valgrind searchd is some 30 times slower: fewer files still keep
+# every kill in the middle of the load.
+if [ "${SD_VALGRIND:-0}" = 1 ]; then FILES=${SD_KILL9_FILES:-1500}
+else FILES=${SD_KILL9_FILES:-8000}; fi
 CONTAINERS=40          # marker files with 5 documents each
 ROUNDS=6
 mkdir -p "$T/plugins" "$T/spool"
@@ -77,7 +80,7 @@ check "no file failed" test "$(field failed)" = 0
 # exactly_one WORD: one hit, not zero, not two.
 exactly_one() { sc --limit 5 "$1" | tail -n 1 | grep -qx '1 of 1 hits'; }
 bad=0
-for i in 0 1 7 499 1000 1777 2500 $((FILES - 1)); do
+for i in 0 1 7 499 1000 1234 $((FILES / 2)) $((FILES - 1)); do
     exactly_one "kq${i}zx" || { bad=$((bad + 1)); diag "kq${i}zx: not one hit"; }
 done
 check "sampled files have exactly one document each" test $bad = 0
