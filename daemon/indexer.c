@@ -600,24 +600,6 @@ save_state(struct shard *sh, const struct filestate *fs)
     return st;
 }
 
-/* The plugin that would take path now, probing its head; NULL if none. */
-static const struct plugin_entry *
-probe_again(struct indexer *ix, const char *path)
-{
-    unsigned char head[PLUGINS_PROBE_BYTES];
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    ssize_t n;
-
-    if (fd < 0)
-        return NULL;
-    do
-        n = pread(fd, head, sizeof head, 0);
-    while (n < 0 && errno == EINTR);
-    close(fd);
-    return n < 0 ? NULL
-                 : plugins_pick(ix->reg, path, head, (size_t)n, NULL);
-}
-
 /* Would extracting path now give what its record says?  Yes when the
  * same plugin at the same version would take it. */
 static bool
@@ -632,7 +614,7 @@ state_is_current(struct indexer *ix, const struct filestate *fs)
         return false;
     /* Plugins came or went since: would another one win now? */
     return fs->plugin_set == ix->plugin_set ||
-           probe_again(ix, fs->path) == pe;
+           plugins_pick_file(ix->reg, fs->path) == pe;
 }
 
 /* Drop path's documents and record (old: its record, or NULL). */

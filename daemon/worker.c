@@ -158,23 +158,6 @@ read_frame(int fd, int64_t deadline, char *type, struct dbuf *b)
 
 /* ---- the worker process ------------------------------------------------- */
 
-/* The plugin that will take path, as extract_file will choose it. */
-static const struct plugin_entry *
-pick(const struct plugins *reg, const char *path)
-{
-    unsigned char head[PLUGINS_PROBE_BYTES];
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    ssize_t n;
-
-    if (fd < 0)
-        return NULL;
-    do
-        n = pread(fd, head, sizeof head, 0);
-    while (n < 0 && errno == EINTR);
-    close(fd);
-    return n <= 0 ? NULL : plugins_pick(reg, path, head, (size_t)n, NULL);
-}
-
 static uint64_t
 hash_path(const char *path)
 {
@@ -192,7 +175,7 @@ hash_path(const char *path)
 static int
 serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
 {
-    const struct plugin_entry *pe = pick(reg, path);
+    const struct plugin_entry *pe = plugins_pick_file(reg, path);
     struct extract_result res = { 0 };
     int rc;
 
