@@ -33,10 +33,11 @@
 
 #include <searchd/plugin.h>
 
+#include "pluginio.h"
+
 /* The host refuses bigger files; the cap also bounds our buffer. */
 #define BS_MAX_FILE_BYTES ((size_t)64 << 20)
 /* First buffer size when fstat cannot tell (pipes). */
-#define BS_FIRST_CHUNK ((size_t)64 << 10)
 /* A derived title longer than this many characters is shortened. */
 #define BS_TITLE_MAX 100
 /* A clause shorter than this many characters says too little to be a
@@ -105,76 +106,6 @@ static const char *const abbreviations[] = {
     "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct",
     "Nov", "Dec", "Rs", "approx", "est", NULL,
 };
-
-/*
- * Read fd to its end into a malloc'd buffer (owned by the caller, freed
- * with free()).  Returns 0, -ENOMEM, -EFBIG past BS_MAX_FILE_BYTES, or the
- * -errno of a failed read.
- */
-static int
-read_all(int fd, char **buf_out, size_t *len_out)
-{
-    struct stat st;
-    size_t cap = BS_FIRST_CHUNK, len = 0;
-    char *buf;
-
-    /* +1 so that a regular file is read to EOF without a realloc. */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-        (uintmax_t)st.st_size < BS_MAX_FILE_BYTES)
-        cap = (size_t)st.st_size + 1;
-    buf = malloc(cap);
-    if (buf == NULL)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t r;
-
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *nbuf;
-
-            if (cap > BS_MAX_FILE_BYTES) {
-                free(buf);
-                return -EFBIG;
-            }
-            if (ncap > BS_MAX_FILE_BYTES + 1)
-                ncap = BS_MAX_FILE_BYTES + 1;
-            nbuf = realloc(buf, ncap);
-            if (nbuf == NULL) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        r = read(fd, buf + len, cap - len);
-        if (r < 0) {
-            int err = errno;
-
-            if (err == EINTR)
-                continue;
-            if (err == EAGAIN || err == EWOULDBLOCK) {
-                /* The host may hand us a non-blocking descriptor. */
-                struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
-                    continue;
-                err = errno;
-            }
-            free(buf);
-            return -err;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    if (len > BS_MAX_FILE_BYTES) {
-        free(buf);
-        return -EFBIG;
-    }
-    *buf_out = buf;
-    *len_out = len;
-    return 0;
-}
 
 static bool
 is_space(unsigned char c)
@@ -505,7 +436,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     int rc;
 
     (void)path;
-    if ((rc = read_all(fd, &buf, &len)) < 0)
+    if ((rc = pio_read_all(fd, BS_MAX_FILE_BYTES, &buf, &len)) < 0)
         return rc;
 
     /* Find where the article ends and its first paragraph. */

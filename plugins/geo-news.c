@@ -37,10 +37,11 @@
 
 #include <searchd/plugin.h>
 
+#include "pluginio.h"
+
 /* The host refuses bigger files; the cap also bounds our buffer. */
 #define GEO_MAX_FILE_BYTES ((size_t)64 << 20)
 /* First buffer size when fstat cannot tell (pipes). */
-#define GEO_FIRST_CHUNK ((size_t)64 << 10)
 /* The "By" line must be among the first this many lines. */
 #define GEO_BYLINE_LINES 8
 /* An author line is short; longer lines are text. */
@@ -65,76 +66,6 @@ static const char *const crosslinks[] = { "read more:", "also read:", NULL };
 
 /* Separators between the names of an author line. */
 static const char *const author_seps[] = { ", ", " and ", " & ", NULL };
-
-/*
- * Read fd to its end into a malloc'd buffer (owned by the caller, freed
- * with free()).  Returns 0, -ENOMEM, -EFBIG past GEO_MAX_FILE_BYTES, or
- * the -errno of a failed read.
- */
-static int
-read_all(int fd, char **buf_out, size_t *len_out)
-{
-    struct stat st;
-    size_t cap = GEO_FIRST_CHUNK, len = 0;
-    char *buf;
-
-    /* +1 so that a regular file is read to EOF without a realloc. */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-        (uintmax_t)st.st_size < GEO_MAX_FILE_BYTES)
-        cap = (size_t)st.st_size + 1;
-    buf = malloc(cap);
-    if (buf == NULL)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t r;
-
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *nbuf;
-
-            if (cap > GEO_MAX_FILE_BYTES) {
-                free(buf);
-                return -EFBIG;
-            }
-            if (ncap > GEO_MAX_FILE_BYTES + 1)
-                ncap = GEO_MAX_FILE_BYTES + 1;
-            nbuf = realloc(buf, ncap);
-            if (nbuf == NULL) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        r = read(fd, buf + len, cap - len);
-        if (r < 0) {
-            int err = errno;
-
-            if (err == EINTR)
-                continue;
-            if (err == EAGAIN || err == EWOULDBLOCK) {
-                /* The host may hand us a non-blocking descriptor. */
-                struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
-                    continue;
-                err = errno;
-            }
-            free(buf);
-            return -err;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    if (len > GEO_MAX_FILE_BYTES) {
-        free(buf);
-        return -EFBIG;
-    }
-    *buf_out = buf;
-    *len_out = len;
-    return 0;
-}
 
 static bool
 is_space(unsigned char c)
@@ -467,7 +398,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     int rc;
 
     (void)path;
-    if ((rc = read_all(fd, &buf, &len)) < 0)
+    if ((rc = pio_read_all(fd, GEO_MAX_FILE_BYTES, &buf, &len)) < 0)
         return rc;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;    /* a UTF-8 byte order mark is not part of the title */

@@ -27,85 +27,16 @@
 
 #include <searchd/plugin.h>
 
+#include "pluginio.h"
+
 /* The host refuses bigger files; the cap also bounds our buffer. */
 #define PT_MAX_FILE_BYTES ((size_t)64 << 20)
 /* First buffer size when fstat cannot tell (pipes). */
-#define PT_FIRST_CHUNK ((size_t)64 << 10)
 
 struct span {
     const char *p;      /* borrowed from the file buffer */
     size_t n;
 };
-
-/*
- * Read fd to its end into a malloc'd buffer (owned by the caller, freed
- * with free()).  Returns 0, -ENOMEM, -EFBIG past PT_MAX_FILE_BYTES, or the
- * -errno of a failed read.
- */
-static int
-read_all(int fd, char **buf_out, size_t *len_out)
-{
-    struct stat st;
-    size_t cap = PT_FIRST_CHUNK, len = 0;
-    char *buf;
-
-    /* +1 so that a regular file is read to EOF without a realloc. */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-        (uintmax_t)st.st_size < PT_MAX_FILE_BYTES)
-        cap = (size_t)st.st_size + 1;
-    buf = malloc(cap);
-    if (buf == NULL)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t r;
-
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *nbuf;
-
-            if (cap > PT_MAX_FILE_BYTES) {
-                free(buf);
-                return -EFBIG;
-            }
-            if (ncap > PT_MAX_FILE_BYTES + 1)
-                ncap = PT_MAX_FILE_BYTES + 1;
-            nbuf = realloc(buf, ncap);
-            if (nbuf == NULL) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        r = read(fd, buf + len, cap - len);
-        if (r < 0) {
-            int err = errno;
-
-            if (err == EINTR)
-                continue;
-            if (err == EAGAIN || err == EWOULDBLOCK) {
-                /* The host may hand us a non-blocking descriptor. */
-                struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
-                    continue;
-                err = errno;
-            }
-            free(buf);
-            return -err;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    if (len > PT_MAX_FILE_BYTES) {
-        free(buf);
-        return -EFBIG;
-    }
-    *buf_out = buf;
-    *len_out = len;
-    return 0;
-}
 
 static bool
 is_space(unsigned char c)
@@ -316,7 +247,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     int rc;
 
     (void)path;
-    if ((rc = read_all(fd, &buf, &len)) < 0)
+    if ((rc = pio_read_all(fd, PT_MAX_FILE_BYTES, &buf, &len)) < 0)
         return rc;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;    /* a UTF-8 byte order mark is not part of the title */

@@ -31,6 +31,8 @@
 
 #include <searchd/plugin.h>
 
+#include "pluginio.h"
+
 /* The biggest file accepted (the host refuses larger ones anyway). */
 #define MAX_FILE        (64u << 20)
 #define MAX_NEWID       32
@@ -70,50 +72,6 @@ text_put(struct text *t, const char *s, size_t n)
     memcpy(t->p + t->n, s, n);
     t->n += n;
     t->p[t->n] = '\0';
-}
-
-static int
-slurp(int fd, char **out, size_t *len_out)
-{
-    size_t len = 0, cap = 1u << 20;
-    char *buf = malloc(cap + 1);
-
-    if (buf == NULL)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t r;
-
-        if (len == cap) {
-            char *nb;
-
-            if (cap >= MAX_FILE) {
-                free(buf);
-                return -EFBIG;
-            }
-            cap *= 2;
-            nb = realloc(buf, cap + 1);
-            if (nb == NULL) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nb;
-        }
-        r = read(fd, buf + len, cap - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            return -e;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *len_out = len;
-    return 0;
 }
 
 /* The first occurrence of needle in [p, end), or NULL. */
@@ -544,7 +502,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     int rc;
 
     (void)path;
-    rc = slurp(fd, &buf, &len);
+    rc = pio_read_all(fd, MAX_FILE, &buf, &len);
     if (rc < 0)
         return rc;
     p = buf;

@@ -27,6 +27,8 @@
 
 #include <searchd/plugin.h>
 
+#include "pluginio.h"
+
 #define MAX_FILE    (64u << 20)
 /* Header lines the probe counts as evidence. */
 static const char *const known_headers[] = {
@@ -56,50 +58,6 @@ trim(const char *p, size_t n)
     while (n > 0 && is_blank(p[n - 1]))
         n--;
     return (struct span){ p, n };
-}
-
-static int
-slurp(int fd, char **out, size_t *len_out)
-{
-    size_t len = 0, cap = 64u << 10;
-    char *buf = malloc(cap + 1);
-
-    if (buf == NULL)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t r;
-
-        if (len == cap) {
-            char *nb;
-
-            if (cap >= MAX_FILE) {
-                free(buf);
-                return -EFBIG;
-            }
-            cap *= 2;
-            nb = realloc(buf, cap + 1);
-            if (nb == NULL) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nb;
-        }
-        r = read(fd, buf + len, cap - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            return -e;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *len_out = len;
-    return 0;
 }
 
 /* Length of the header name at p ("From" of "From: x"), 0 if the line
@@ -489,7 +447,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     unsigned pushed = 0;
     int rc;
 
-    rc = slurp(fd, &buf, &len);
+    rc = pio_read_all(fd, MAX_FILE, &buf, &len);
     if (rc < 0)
         return rc;
     end = buf + len;

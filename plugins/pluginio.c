@@ -1,0 +1,81 @@
+/*
+ * pluginio.c - I/O helpers of the bundled plugins (pluginio.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pluginio.h"
+
+/* First buffer when the size is not known (a pipe). */
+#define PIO_FIRST_CHUNK ((size_t)64 << 10)
+
+int
+pio_read_all(int fd, size_t max_bytes, char **buf_out, size_t *len_out)
+{
+    struct stat st;
+    size_t cap = PIO_FIRST_CHUNK, len = 0;
+    char *buf;
+
+    /* +1 so that a regular file is read to EOF without a realloc. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+        (uintmax_t)st.st_size < max_bytes)
+        cap = (size_t)st.st_size + 1;
+    /* And one more byte, always, for the terminating NUL. */
+    buf = malloc(cap + 1);
+    if (buf == NULL)
+        return -ENOMEM;
+    for (;;) {
+        ssize_t r;
+
+        if (len == cap) {
+            size_t ncap = cap * 2;
+            char *nbuf;
+
+            if (cap > max_bytes) {
+                free(buf);
+                return -EFBIG;
+            }
+            if (ncap > max_bytes + 1)
+                ncap = max_bytes + 1;
+            nbuf = realloc(buf, ncap + 1);
+            if (nbuf == NULL) {
+                free(buf);
+                return -ENOMEM;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        r = read(fd, buf + len, cap - len);
+        if (r < 0) {
+            int err = errno;
+
+            if (err == EINTR)
+                continue;
+            if (err == EAGAIN || err == EWOULDBLOCK) {
+                /* The host may hand us a non-blocking descriptor. */
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+                    continue;
+                err = errno;
+            }
+            free(buf);
+            return -err;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    if (len > max_bytes) {
+        free(buf);
+        return -EFBIG;
+    }
+    buf[len] = '\0';
+    *buf_out = buf;
+    *len_out = len;
+    return 0;
+}
