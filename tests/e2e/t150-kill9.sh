@@ -9,9 +9,8 @@ plan 10
 # Under valgrind searchd is some 30 times slower: fewer files still keep
 # every kill in the middle of the load.
 if [ "${SD_VALGRIND:-0}" = 1 ]; then FILES=${SD_KILL9_FILES:-1500}
-else FILES=${SD_KILL9_FILES:-8000}; fi
+else FILES=${SD_KILL9_FILES:-20000}; fi
 CONTAINERS=40          # marker files with 5 documents each
-ROUNDS=6
 mkdir -p "$T/plugins" "$T/spool"
 # A private plugin folder: worker processes of this test are the ones
 # whose command line names it.
@@ -36,22 +35,24 @@ orphans() { pgrep -f -- "--plugin-dir $T/plugins" >/dev/null; }
 all_started=true
 kills=0
 busy_kills=0
-for round in $(seq 1 $ROUNDS); do
+# Kill at a random moment 0.15 s to 0.6 s after each start, until 6
+# kills came while files were still queued (the status is read just
+# before the kill) or the load is done.
+while [ $busy_kills -lt 6 ] && [ $kills -lt 12 ]; do
     if ! start_daemon --plugin-dir "$T/plugins" --watch "$T/spool"; then
         all_started=false
         break
     fi
-    # Kill at a random moment 0.2 s to 1 s in, noting whether work was
-    # still queued (the status is read just before the kill).
-    sleep "0.$((RANDOM % 9 + 2))"
+    sleep "0.$((RANDOM % 46 + 15))"
     case $(sc --json --status 2>/dev/null) in
-    *'"queued":0,'*) ;;
-    *) busy_kills=$((busy_kills + 1)) ;;
+    *'"queued":0,'*'"scan_done":true'*) idle=1 ;;
+    *) idle=0; busy_kills=$((busy_kills + 1)) ;;
     esac
     kill -KILL "$DPID"
     wait "$DPID" 2>/dev/null
     DPID=
     kills=$((kills + 1))
+    [ $idle = 1 ] && break
 done
 check "searchd restarted after each of $kills SIGKILLs" $all_started
 diag "$busy_kills of the kills came while files were queued"

@@ -11,6 +11,9 @@ plan 9
 # The folder's outlet comes from the command line: plain text cannot say.
 check "searchd starts watching bbc-news" \
     start_daemon --watch "$BBC" --outlet "BBC News"
+# Under valgrind this takes minutes: wait_idle gives up after 60 s.
+SECONDS=0
+while ! wait_idle; do [ $SECONDS -lt 1200 ] || break; done
 check "initial scan finishes" wait_idle
 sc --json --status >"$T/status"
 files=$(find "$BBC" -type f ! -name '.*' | wc -l)
