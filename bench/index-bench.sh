@@ -233,6 +233,8 @@ run_searchd() {
     kill -USR1 "$tpid"
     wait "$tpid"
     docs=$(field documents "$status_json")
+    printf '%s\t%s\t%s\n' "$c" "$(field workers "$status_json")" \
+        "$(field shards "$status_json")" >"$work/searchd-shape-$c"
     stop_searchd
     rss=$(cat "$d/rss")
     result "$c" searchd "$docs" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
@@ -369,11 +371,13 @@ versions_line() {
 
 # report CORPUS FILES BYTES: the table and the ratios of one corpus.
 report() {
-    local c=$1 files=$2 bytes=$3 lat_wall=
+    local c=$1 files=$2 bytes=$3 lat_wall='' shape=''
     [ -f "$work/latency-wall-$c" ] && lat_wall=$(cut -f2 "$work/latency-wall-$c")
+    [ -f "$work/searchd-shape-$c" ] &&
+        shape=$(awk -F'\t' '{ printf "%s workers, %s shards", $2, $3 }' "$work/searchd-shape-$c")
     awk -F'\t' -v c="$c" -v files="$files" -v bytes="$bytes" \
         -v title="$(title_of "$c")" -v tsp="$TARGET_SPEEDUP" \
-        -v trss="$TARGET_RSS_MIB" -v latwall="$lat_wall" '
+        -v trss="$TARGET_RSS_MIB" -v latwall="$lat_wall" -v shape="$shape" '
     function mib(kb) { return kb / 1024 }
     function num(x) { return x ~ /^[0-9.]+$/ }
     $1 == c { n++; tool[n] = $2; docs[$2] = $3; wall[$2] = $4; rss[$2] = $5
@@ -413,8 +417,8 @@ report() {
                 printf "  (searchd and %s made different numbers of " \
                     "documents: compare MiB/s)\n", t
         }
-        printf "searchd peak RSS %.1f MiB (daemon and its children)   " \
-            "target < %d MB: %s\n", mib(rss["searchd"]), trss,
+        printf "searchd peak RSS %.1f MiB (daemon and its children; %s)   " \
+            "target < %d MB: %s\n", mib(rss["searchd"]), shape, trss,
             mib(rss["searchd"]) < trss ? "met" : "MISSED"
         if (latwall != "")
             printf "(the load with queries running, below, took %.2f s)\n",
