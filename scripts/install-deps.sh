@@ -1,5 +1,7 @@
 #!/bin/sh
-# Install everything searchd needs to build and test on Debian 12.
+# Install everything searchd needs to build and test on Debian 12, and the
+# indexers `make bench` compares it with (xapian-omega, recollcmd; xapian-tools
+# for xapian-delve).
 # The one list of build dependencies: README, .ci/run and developers all use it.
 set -eu
 
@@ -17,6 +19,9 @@ PACKAGES="
     valgrind
     python3
     socat
+    xapian-omega
+    recollcmd
+    xapian-tools
 "
 
 if [ "$(id -u)" -ne 0 ]; then
