@@ -1010,7 +1010,9 @@ walk(struct indexer *ix, struct job *j, const char *dir, struct pathv *out,
         pathv_push(&here, xasprintf("%s/%s", dir, de->d_name));
     }
     closedir(d);
-    qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    /* An empty folder has no array: qsort(NULL, 0) is undefined. */
+    if (here.n > 1)
+        qsort(here.v, here.n, sizeof *here.v, cmp_str);
     for (size_t i = 0; i < here.n; i++) {
         struct stat st;
         char *p = here.v[i];
@@ -1096,9 +1098,14 @@ run_job(struct indexer *ix, struct job *j)
             for (size_t i = 0; i < files.n; i++)
                 pathv_push(&keep[shard_of(ix, files.v[i]) - ix->shards],
                            xstrdup(files.v[i]));
-            for (unsigned s = 0; s < ix->n_shards; s++)
+            /* The walk's order is not strcmp order ("a/b/x" comes before
+             * "a/b.txt"); forget_under searches keep with bsearch. */
+            for (unsigned s = 0; s < ix->n_shards; s++) {
+                if (keep[s].n > 1)
+                    qsort(keep[s].v, keep[s].n, sizeof *keep[s].v, cmp_str);
                 route(ix, j, ITEM_FORGET_UNDER, &ix->shards[s],
                       xstrdup(j->path), &keep[s]);
+            }
             free(keep);
         } else {
             log_warn("indexer: %s: not all of it could be read; keeping "
