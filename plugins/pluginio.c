@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,5 +78,24 @@ pio_read_all(int fd, size_t max_bytes, char **buf_out, size_t *len_out)
     buf[len] = '\0';
     *buf_out = buf;
     *len_out = len;
+    return 0;
+}
+
+int
+pio_para_add(struct pio_para *pa, const char *s, size_t n)
+{
+    if (pa->cap < pa->len + n + 2) {
+        size_t cap = (pa->len + n + 2) * 2;
+        char *np = realloc(pa->p, cap);
+
+        if (np == NULL)
+            return -ENOMEM;
+        pa->p = np;
+        pa->cap = cap;
+    }
+    if (pa->len > 0)
+        pa->p[pa->len++] = ' ';
+    memcpy(pa->p + pa->len, s, n);
+    pa->len += n;
     return 0;
 }

@@ -16,4 +16,16 @@
  */
 int pio_read_all(int fd, size_t max_bytes, char **buf_out, size_t *len_out);
 
+/*
+ * A paragraph being built from lines: pio_para_add appends s (n bytes),
+ * after a space unless the paragraph is empty.  p is owned (free(p)
+ * when done); len = 0 starts the next paragraph.  0 or -ENOMEM.
+ */
+struct pio_para {
+    char *p;
+    size_t len, cap;
+};
+
+int pio_para_add(struct pio_para *pa, const char *s, size_t n);
+
 #endif /* SEARCHD_PLUGINIO_H */

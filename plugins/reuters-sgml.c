@@ -334,8 +334,8 @@ is_signoff(const char *s, size_t n)
 static int
 add_body(const struct sd_sink *sink, struct text *t, bool is_table)
 {
-    char *s = t->p, *end = t->p + t->n, *para = NULL;
-    size_t plen = 0, pcap = 0;
+    char *s = t->p, *end = t->p + t->n;
+    struct pio_para pa = { 0 };
     int rc = 0;
 
     /* Drop the sign-off at the end: "... said.\n Reuter\n". */
@@ -357,32 +357,18 @@ add_body(const struct sd_sink *sink, struct text *t, bool is_table)
         while (ls < line_end && is_blank(*ls))
             ls++;
         n = (size_t)(line_end - ls);
-        if ((starts || n == 0) && plen > 0) {
-            if (!is_signoff(para, plen))
-                rc = add(sink, SD_FIELD_BODY, para, plen);
-            plen = 0;
+        if ((starts || n == 0) && pa.len > 0) {
+            if (!is_signoff(pa.p, pa.len))
+                rc = add(sink, SD_FIELD_BODY, pa.p, pa.len);
+            pa.len = 0;
         }
-        if (n > 0) {
-            if (pcap < plen + n + 2) {
-                char *np;
-                pcap = (plen + n + 2) * 2;
-                np = realloc(para, pcap);
-                if (np == NULL) {
-                    rc = -ENOMEM;
-                    break;
-                }
-                para = np;
-            }
-            if (plen > 0)
-                para[plen++] = ' ';
-            memcpy(para + plen, ls, n);
-            plen += n;
-        }
+        if (n > 0 && (rc = pio_para_add(&pa, ls, n)) < 0)
+            break;
         s = nl ? nl + 1 : end;
     }
-    if (rc == 0 && plen > 0 && !is_signoff(para, plen))
-        rc = add(sink, SD_FIELD_BODY, para, plen);
-    free(para);
+    if (rc == 0 && pa.len > 0 && !is_signoff(pa.p, pa.len))
+        rc = add(sink, SD_FIELD_BODY, pa.p, pa.len);
+    free(pa.p);
     return rc;
 }
 

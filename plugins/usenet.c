@@ -351,8 +351,7 @@ static int
 push_body(const struct sd_sink *sink, const char *p, const char *end,
           bool keep_quotes, unsigned *pushed)
 {
-    char *para = NULL;
-    size_t plen = 0, cap = 0;
+    struct pio_para pa = { 0 };
     int rc = 0;
 
     *pushed = 0;
@@ -372,37 +371,23 @@ push_body(const struct sd_sink *sink, const char *p, const char *end,
                      is_attribution(p, (size_t)(le - p)));
 
         if (line.n == 0 || drop) {
-            if (plen > 0) {
-                rc = add(sink, SD_FIELD_BODY, para, plen);
+            if (pa.len > 0) {
+                rc = add(sink, SD_FIELD_BODY, pa.p, pa.len);
                 (*pushed)++;
-                plen = 0;
+                pa.len = 0;
             }
-        } else {
-            if (cap < plen + line.n + 2) {
-                char *np;
-
-                cap = (plen + line.n + 2) * 2;
-                np = realloc(para, cap);
-                if (np == NULL) {
-                    rc = -ENOMEM;
-                    break;
-                }
-                para = np;
-            }
-            if (plen > 0)
-                para[plen++] = ' ';
-            memcpy(para + plen, line.p, line.n);
-            plen += line.n;
+        } else if ((rc = pio_para_add(&pa, line.p, line.n)) < 0) {
+            break;
         }
         if (eol == NULL)
             break;
         p = eol + 1;
     }
-    if (rc == 0 && plen > 0) {
-        rc = add(sink, SD_FIELD_BODY, para, plen);
+    if (rc == 0 && pa.len > 0) {
+        rc = add(sink, SD_FIELD_BODY, pa.p, pa.len);
         (*pushed)++;
     }
-    free(para);
+    free(pa.p);
     return rc;
 }
 
