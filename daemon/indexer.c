@@ -149,6 +149,7 @@ struct indexer {
     struct wpool *pool;         /* owned */
     pthread_t *feeders;         /* owned */
     unsigned n_feeders;
+    unsigned n_started_feeders; /* joined by indexer_free */
     pthread_t scanner;
     bool is_started;
     struct defaults *defs;      /* owned; set before start */
@@ -1259,7 +1260,13 @@ open_shards(struct indexer *ix, const char *dir, unsigned want, char *err,
         ix->shards[i].ix = ix;
         ix->shards[i].idx = i;
         ix->shards[i].dir = xstrdup(dirs.v[i]);
-        pthread_cond_init(&ix->shards[i].cond, NULL);
+        /* Timed waits are against first_change, a CLOCK_MONOTONIC time. */
+        pthread_condattr_t ca;
+
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&ix->shards[i].cond, &ca);
+        pthread_condattr_destroy(&ca);
     }
     for (unsigned i = 0; i < ix->n_shards; i++) {
         struct shard *sh = &ix->shards[i];
@@ -1410,10 +1417,9 @@ indexer_start(struct indexer *ix)
     }
     for (unsigned i = 0; i < ix->n_feeders; i++) {
         rc = pthread_create(&ix->feeders[i], NULL, feeder_main, ix);
-        if (rc != 0) {
-            ix->n_feeders = i;
+        if (rc != 0)
             return -rc;
-        }
+        ix->n_started_feeders = i + 1;
     }
     return 0;
 }
@@ -1559,7 +1565,7 @@ indexer_free(struct indexer *ix)
     pthread_mutex_unlock(&ix->lock);
     /* Extractions in progress end now. */
     wpool_cancel(ix->pool);
-    for (unsigned i = 0; i < ix->n_feeders; i++)
+    for (unsigned i = 0; i < ix->n_started_feeders; i++)
         pthread_join(ix->feeders[i], NULL);
     for (unsigned i = 0; i < ix->n_shards; i++)
         if (ix->shards[i].is_started)
