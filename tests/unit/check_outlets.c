@@ -775,9 +775,16 @@ START_TEST(usenet_fields_exact)
     };
     static const char *const groups[] = { "rec.boats.paddle",
                                           "rec.outdoors" };
-    const char *path = copy_data("usenet/post.txt", "52001");
-    const struct doc *d = extract_ok(path, "usenet", &got);
+    /* The parent folder must not look like a group name (the random
+     * temporary folder's name could). */
+    char *posts = keep(xasprintf("%s/Posts", tmp_dir));
+    char *path = keep(xasprintf("%s/Posts/52001", tmp_dir));
+    const struct doc *d;
     char *dir, *grouped;
+
+    ck_assert_int_eq(mkdir(posts, 0755), 0);
+    ck_assert_int_eq(rename(copy_data("usenet/post.txt", "52001"), path), 0);
+    d = extract_ok(path, "usenet", &got);
 
     ck_assert_str_eq(d->title, "Tide tables for the north coast");
     ck_assert_uint_eq(d->authors.n, 1);
@@ -786,7 +793,9 @@ START_TEST(usenet_fields_exact)
     assert_strv_eq(&d->keywords, kw, 3);
     assert_strv_eq(&d->body, body, 2);
 
-    d = extract_ok(copy_data("usenet/allquote.txt", "52002"), "usenet",
+    ck_assert_int_eq(rename(copy_data("usenet/allquote.txt", "52002"),
+                            keep(xasprintf("%s/Posts/52002", tmp_dir))), 0);
+    d = extract_ok(keep(xasprintf("%s/Posts/52002", tmp_dir)), "usenet",
                    &got);
     ck_assert_str_eq(d->authors.v[0], "Ada Quill");
     assert_strv_eq(&d->keywords, groups, 2);
