@@ -784,15 +784,23 @@ item_finish(struct shard *sh, struct item *it)
     struct indexer *ix = sh->ix;
     struct wresult *wr = &it->wr;
     struct filestate rec = { 0 };
-    bool was_failed = it->have_old && it->old.status == FILESTATE_FAILED;
     size_t plen = strlen(it->path);
     xap_status xs;
-    bool fresh;
+    bool fresh, was_failed;
 
     if (wr->rc == -ECANCELED) {
         it->status = -ECANCELED;
         return;
     }
+    /* Decide on the record as it is now, not as item_start saw it: jobs
+     * overlap (a folder scan and a job for a file in it, two adds of one
+     * file, the spool watcher's reports), and another item for this path
+     * may have been written since.  With the old snapshot both would take
+     * the "fresh" path below and add the file's documents twice. */
+    if (it->have_old)
+        filestate_clear(&it->old);
+    it->have_old = load_state(sh, it->path, &it->old);
+    was_failed = it->have_old && it->old.status == FILESTATE_FAILED;
     if (wr->rc == -EIO && wr->plugin[0] == '\0') {
         /* No worker could run: nothing is known about the file, so no
          * record; the next scan tries again. */
