@@ -31,7 +31,9 @@
 #include "plugins.h"
 #include "qpool.h"
 #include "server.h"
+#include "spool.h"
 #include "util.h"
+#include "watch.h"
 #include "worker.h"
 
 /* Defaults for the documents of one watched folder (--outlet, --lang
@@ -58,6 +60,7 @@ struct options {
     unsigned shards;        /* of a new index; 0 = one per CPU */
     unsigned deadline_ms;
     unsigned worker_mem_mb;
+    unsigned settle_ms;     /* --settle; 0: the watcher's default */
 };
 
 /* Route libevent's own messages through sd_log. */
@@ -97,10 +100,13 @@ usage(FILE *out)
 "  -s, --socket PATH      listen on PATH (default: see below)\n"
 "  -m, --socket-mode MODE permission bits of the socket, octal (default 0600)\n"
 "  -i, --index DIR        the index folder (created if missing)\n"
-"  -w, --watch DIR        index every file below DIR at start (repeatable)\n"
+"  -w, --watch DIR        index every file below DIR at start and keep\n"
+"                         watching it for changes (repeatable)\n"
 "      --outlet NAME      outlet of the documents from the last --watch DIR\n"
 "                         when their plugin cannot tell (e.g. \"BBC News\")\n"
 "      --lang CODE        language of the last --watch DIR's documents\n"
+"      --settle MS        index a changed file once it has been quiet for\n"
+"                         MS milliseconds (default %d)\n"
 "  -j, --workers N        extraction worker processes (default: one per CPU)\n"
 "      --deadline SECONDS time one file may take to extract (default %u)\n"
 "      --worker-mem MB    address-space limit of a worker (default %u;\n"
@@ -120,7 +126,8 @@ usage(FILE *out)
 "else " RUNSTATEDIR "/searchd/searchd.sock for root, else\n"
 "/tmp/searchd-UID/searchd.sock.  Default index: $XDG_DATA_HOME/searchd/index\n"
 "(root: " LOCALSTATEDIR "/lib/searchd/index).\n",
-            WPOOL_DEFAULT_DEADLINE_MS / 1000, WPOOL_DEFAULT_MEM_MB,
+            WATCH_DEFAULT_SETTLE_MS, WPOOL_DEFAULT_DEADLINE_MS / 1000,
+            WPOOL_DEFAULT_MEM_MB,
             INDEXER_MAX_SHARDS, QPOOL_DEFAULT_THREADS);
 }
 
@@ -142,6 +149,7 @@ enum {
     OPT_SHARDS,
     OPT_WORKER,
     OPT_LOG_SYSLOG,
+    OPT_SETTLE,
 };
 
 /* --deadline: seconds, fractions allowed, 0.01 to 3600. */
@@ -156,6 +164,21 @@ parse_deadline(const char *s, unsigned *ms_out)
     if (errno || end == s || *end || !(d >= 0.01 && d <= 3600))
         return -EINVAL;
     *ms_out = (unsigned)(d * 1000 + 0.5);
+    return 0;
+}
+
+/* --settle MS: 1 to 600000 (ten minutes); 0 or -1 (message printed). */
+static int
+parse_settle(const char *arg, unsigned *out)
+{
+    long n;
+
+    if (parse_long(arg, 1, 600000, &n) < 0) {
+        fprintf(stderr, "searchd: --settle %s: want milliseconds from 1 "
+                "to 600000\n", arg);
+        return -1;
+    }
+    *out = (unsigned)n;
     return 0;
 }
 
@@ -181,6 +204,7 @@ parse_options(int argc, char **argv, struct options *o)
         { "shards", required_argument, NULL, OPT_SHARDS },
         { "worker", no_argument, NULL, OPT_WORKER },
         { "log-syslog", no_argument, NULL, OPT_LOG_SYSLOG },
+        { "settle", required_argument, NULL, OPT_SETTLE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -286,6 +310,10 @@ parse_options(int argc, char **argv, struct options *o)
             break;
         case OPT_LOG_SYSLOG:
             o->is_log_syslog = true;
+            break;
+        case OPT_SETTLE:
+            if (parse_settle(optarg, &o->settle_ms) < 0)
+                return -1;
             break;
         case 'p':
             o->plugin_dir = optarg;
@@ -494,6 +522,7 @@ run_daemon(struct options *o)
     struct indexer *ix = NULL;
     struct qpool *qp = NULL;
     struct server *srv = NULL;
+    struct spool *sp = NULL;
     struct commands_ctx ctx = { 0 };
     struct indexer_config icfg = { 0 };
     char err[512];
@@ -561,6 +590,15 @@ run_daemon(struct options *o)
         fprintf(stderr, "searchd: cannot start the indexer thread\n");
         goto out;
     }
+    /* Watches first, so the scans below cannot miss a file created
+     * between a folder's scan and its watch. */
+    sp = spool_new(base, ix, o->index_dir, o->settle_ms, err, sizeof err);
+    if (sp == NULL) {
+        fprintf(stderr, "searchd: %s\n", err);
+        goto out;
+    }
+    for (size_t i = 0; i < o->n_watch; i++)
+        spool_add(sp, o->watch[i].dir);
     for (size_t i = 0; i < o->n_watch; i++) {
         const char *dir = o->watch[i].dir;
 
@@ -579,6 +617,7 @@ run_daemon(struct options *o)
     status = 0;
 out:
     /* Reverse order of creation. */
+    spool_free(sp);
     server_free(srv);
     qpool_free(qp);
     indexer_free(ix);
