@@ -112,6 +112,7 @@ struct host {
     struct doc *cur;            /* owned: the open document, or NULL */
     size_t cur_bytes;           /* text kept in cur so far */
     size_t begun;               /* begin() calls accepted in this file */
+    size_t out_bytes;           /* all documents so far, packed size */
     size_t dropped;             /* docs ended with no title and no body */
     struct nameset members;     /* owned: members seen in this file */
     int sticky;                 /* 0, or the over-a-cap error (-E2BIG) */
@@ -225,6 +226,18 @@ sink_begin(void *hp, const char *member)
     if (member != NULL && !nameset_add(&h->members, member))
         return host_misuse(h, "begin(): member name used twice in one file");
 
+    /* The packed form repeats key, path, member and plugin per document,
+     * with 16 lengths. */
+    {
+        size_t fixed = 2 * strlen(h->path) + 2 * (member ? strlen(member) : 0) +
+                       strlen(h->plugin->desc->name) +
+                       strlen(h->plugin->desc->version) + 80;
+
+        if (fixed > EXTRACT_MAX_OUTPUT_BYTES - h->out_bytes)
+            return host_over_cap(h, "the documents of one file hold over "
+                                 "%u MB", EXTRACT_MAX_OUTPUT_BYTES >> 20);
+        h->out_bytes += fixed;
+    }
     d = doc_new();
     d->path = xstrdup(h->path);
     if (member != NULL) {
@@ -329,6 +342,11 @@ host_store(struct host *h, const struct field_def *f, const char *text,
     if (end == start)
         goto out;
     n = end - start;
+    if (n + 4 > EXTRACT_MAX_OUTPUT_BYTES - h->out_bytes) {
+        rc = host_over_cap(h, "the documents of one file hold over %u MB",
+                           EXTRACT_MAX_OUTPUT_BYTES >> 20);
+        goto out;
+    }
     if (f->kind == FIELD_SCALAR) {
         char **slot = (char **)((char *)h->cur + f->off);
         /* Replacing: only the newest value counts against the cap. */
@@ -364,6 +382,7 @@ host_store(struct host *h, const struct field_def *f, const char *text,
         strv_push(sv, clean + start, n);
     }
     h->cur_bytes += n;
+    h->out_bytes += n + 4;
 out:
     free(clean);
     return rc;

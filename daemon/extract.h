@@ -20,6 +20,9 @@
 #define EXTRACT_MAX_DOCS        100000      /* documents per file */
 #define EXTRACT_MAX_DOC_BYTES   (16u << 20) /* text per document */
 #define EXTRACT_MAX_FIELD_VALUES 10000      /* values per list field */
+/* Everything one file produces, as packed for the daemon (doc.h): text,
+ * keys and names, and 4 bytes per value; bounds a worker's reply. */
+#define EXTRACT_MAX_OUTPUT_BYTES (128u << 20)
 
 struct extract_result {
     struct doc **docs;   /* owned, each owned (extract_result_clear) */

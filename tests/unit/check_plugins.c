@@ -833,6 +833,10 @@ START_TEST(extract_caps_give_e2big)
          * counts against the cap. */
         { "MARKER\n\n@docs 100001\n",
           "more than 100000 documents in one file" },
+        /* Each under the per-document cap, together over the per-file
+         * one (which bounds a worker's reply). */
+        { "MARKER\nt\n@docs 9\n@bodybytes 16000000\n",
+          "the documents of one file hold over 128 MB" },
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
