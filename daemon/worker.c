@@ -177,6 +177,7 @@ serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
 {
     const struct plugin_entry *pe = plugins_pick_file(reg, path);
     struct extract_result res = { 0 };
+    uint64_t hash;
     int rc;
 
     if (pe != NULL) {
@@ -188,10 +189,14 @@ serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
         if (rc < 0)
             return rc;
     }
+    /* Hash before extracting: if the file changes meanwhile, the record
+     * then holds the older hash, so the next look re-extracts it; hashed
+     * after, the newer hash would pass the stale documents as current. */
+    hash = hash_path(path);
     rc = extract_file(reg, path, &res);
     frame_begin(out, 'R');
     dbuf_add_u32(out, (uint32_t)rc);
-    dbuf_add_u64(out, hash_path(path));
+    dbuf_add_u64(out, hash);
     dbuf_add_str(out, rc < 0 ? res.reason : "");
     dbuf_add_str(out, res.plugin ? res.plugin->desc->name : "");
     dbuf_add_str(out, res.plugin ? res.plugin->desc->version : "");
@@ -238,6 +243,14 @@ worker_main(const char *plugin_dir, unsigned mem_mb)
     /* AddressSanitizer reserves terabytes of address space up front. */
     (void)mem_mb;
 #endif
+    /* The daemon decides when a worker stops: a Ctrl-C on the terminal
+     * or a service manager's SIGTERM to every process must not kill a
+     * worker mid-file (its file would be recorded as failed); the daemon
+     * cancels and kills its workers itself, and they die with it
+     * (PR_SET_PDEATHSIG). */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     reg = plugins_new();
     /* The daemon loaded the same folder and said what it refused. */
     saved_level = log_max_level;
@@ -246,6 +259,15 @@ worker_main(const char *plugin_dir, unsigned mem_mb)
     log_max_level = saved_level;
     if (rc < 0) {
         log_err("worker: cannot read plugin folder %s", plugin_dir);
+        plugins_free(reg);
+        return 1;
+    }
+    /* Ready: the daemon starts a file's deadline only now, so the time
+     * to load the plugins is never charged to a file. */
+    frame_begin(&out, 'H');
+    frame_end(&out);
+    if (write_all(WORKER_FD, out.p, out.len) < 0) {
+        free(out.p);
         plugins_free(reg);
         return 1;
     }
@@ -325,6 +347,7 @@ spawn(struct wpool *p, struct wslot *s)
 {
     int sv[2];
     pid_t pid, parent = getpid();
+    bool is_cancelled;
     char mem[16], level[16];
     char *argv[] = {
         "searchd", "--worker", "--plugin-dir", p->plugin_dir,
@@ -353,6 +376,9 @@ spawn(struct wpool *p, struct wslot *s)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
+        /* Out of the daemon's process group: terminal signals go to
+         * the daemon only. */
+        setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127);
@@ -363,10 +389,39 @@ spawn(struct wpool *p, struct wslot *s)
         _exit(127);
     }
     close(sv[1]);
-    s->pid = pid;
     s->fd = sv[0];
+    /* Under the lock, so wpool_cancel either sees the pid and kills it
+     * or has already set is_cancelled, which we see here. */
+    pthread_mutex_lock(&p->lock);
+    s->pid = pid;
+    is_cancelled = p->is_cancelled;
+    pthread_mutex_unlock(&p->lock);
+    if (is_cancelled)
+        kill(pid, SIGKILL);
     log_debug("worker: started pid %ld", (long)pid);
     return 0;
+}
+
+/* Wait for a new worker's ready frame.  0, or < 0 with r->reason set
+ * (the caller reaps the worker). */
+static int
+await_ready(struct wslot *s, struct wresult *r)
+{
+    struct dbuf b = { 0 };
+    char type = 0;
+    int rc = read_frame(s->fd, now_ms() + WPOOL_START_MS, &type, &b);
+
+    free(b.p);
+    if (rc == 0 && type != 'H')
+        rc = -EBADMSG;
+    if (rc == -ETIMEDOUT)
+        snprintf(r->reason, sizeof r->reason, "the extraction worker did "
+                 "not start within %u ms", WPOOL_START_MS);
+    else if (rc < 0)
+        snprintf(r->reason, sizeof r->reason, "the extraction worker did "
+                 "not start (%s)", rc == -EPIPE ? "it exited"
+                                                : strerror(-rc));
+    return rc;
 }
 
 /* Kill (if still running) and reap the worker; its exit status. */
@@ -516,6 +571,17 @@ call(struct wpool *p, struct wslot *s, const char *path, struct wresult *r)
     return rc;
 }
 
+static bool
+wpool_is_cancelled(struct wpool *p)
+{
+    bool c;
+
+    pthread_mutex_lock(&p->lock);
+    c = p->is_cancelled;
+    pthread_mutex_unlock(&p->lock);
+    return c;
+}
+
 int
 wpool_extract(struct wpool *p, const char *path, struct wresult *out)
 {
@@ -553,11 +619,18 @@ wpool_extract(struct wpool *p, const char *path, struct wresult *out)
                          strerror(-rc));
                 break;
             }
+            if (await_ready(s, out) < 0) {
+                /* Nothing is known about the file: -EIO, no record. */
+                reap(p, s, true);
+                out->rc = -EIO;
+                break;
+            }
         }
         rc = call(p, s, path, out);
         /* A worker that died before reading the request (it was idle,
          * or could not even start) gets one more try in a fresh one. */
-        if (rc == -EPIPE && out->plugin[0] == '\0' && attempt == 0) {
+        if (rc == -EPIPE && out->plugin[0] == '\0' && attempt == 0 &&
+            !wpool_is_cancelled(p)) {
             memset(out, 0, sizeof *out);
             continue;
         }

@@ -16,6 +16,7 @@
  *
  * Wire format (both ways): frames of u32 length (big-endian, counting the
  * type byte and payload), u8 type, payload.
+ *   worker -> daemon  'H' (empty): plugins loaded, ready for requests
  *   daemon -> worker  'E' path bytes
  *   worker -> daemon  'P' plugin name, version (packed strings): the
  *                     plugin chosen, sent before it runs
@@ -30,13 +31,17 @@
 #include <stdint.h>
 
 #include "doc.h"
+#include "extract.h"
 
 /* Defaults; searchd(8) documents them and their options. */
 #define WPOOL_DEFAULT_DEADLINE_MS 5000u
 #define WPOOL_DEFAULT_MEM_MB      1024u
-/* Largest reply frame accepted (the caps in extract.h keep real replies
- * far below). */
-#define WPOOL_MAX_FRAME           (256u << 20)
+/* Time a new worker may take to load the plugins and say it is ready;
+ * not charged to any file's deadline. */
+#define WPOOL_START_MS            30000u
+/* Largest reply frame accepted: what the host lets one file produce
+ * (extract.h), and the reply's own fields. */
+#define WPOOL_MAX_FRAME           (EXTRACT_MAX_OUTPUT_BYTES + 65536u)
 /* A worker with no address-space limit restarts once it holds more than
  * this after a file (with a limit: half the limit). */
 #define WORKER_MAX_RESIDENT_MB    1024u

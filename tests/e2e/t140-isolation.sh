@@ -5,7 +5,7 @@
 # replaced, and every other file is indexed.  Failed files are retried
 # when they change, and not before (not even after a restart).
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 24
+plan 28
 
 mkdir -p "$T/plugins" "$T/spool/sub"
 cp "$SD_PLUGIN_DIR"/*.so "$SD_FIXTURE_DIR/saboteur.so" "$T/plugins/"
@@ -91,6 +91,26 @@ printf 'Later note\n\nThe platypus arrived late.\n' >"$T/spool/sub/later.txt"
 check "a file added after the crashes is indexed" \
     adds "$T/spool/sub/later.txt" '^indexed 1 files, 1 documents, 0 failed'
 check "and searchable" finds platypus 'later.txt'
+
+# Signals meant for the daemon's terminal or for every process of a
+# service (Ctrl-C, systemd's SIGTERM) must not kill a worker mid-file:
+# workers sit in their own process group and ignore them.
+wpids=$(ps -o pid= --ppid "$DPID" | tr -d ' ' | tr '\n' ' ')
+dpgid=$(ps -o pgid= -p "$DPID" | tr -d ' ')
+own_groups() {
+    for p in $wpids; do
+        test "$(ps -o pgid= -p "$p" | tr -d ' ')" != "$dpgid" || return 1
+    done
+}
+check "workers are running" test -n "$wpids"
+check "workers are not in the daemon's process group" own_groups
+for p in $wpids; do kill -INT "$p"; kill -TERM "$p"; kill -HUP "$p"; done
+printf 'SABOTAGE slow 300\nsignal survivor text\n' >"$T/spool/sub/sig.sab"
+check "a file extracted after SIGINT, SIGTERM and SIGHUP to the workers" \
+    adds "$T/spool/sub/sig.sab" '^indexed 1 files, 1 documents, 0 failed'
+check "the same workers survived them" \
+    test "$(ps -o pid= --ppid "$DPID" | tr -d ' ' | sort)" = \
+    "$(printf '%s\n' $wpids | sort)"
 
 # Fixed files are retried; unchanged failed files are not.
 printf 'SABOTAGE none\nfixed aardvark text\n' >"$T/spool/sub/segv.sab"
