@@ -78,6 +78,9 @@ struct pathv {
     size_t n, cap;
 };
 
+/* The metadata key saying every document of the shard has a record. */
+#define RECORDED_KEY "searchd:recorded"
+
 /* One unit of work for a shard, from the scanner to release. */
 struct item {
     struct item *next;
@@ -89,6 +92,8 @@ struct item {
     /* ITEM_FILE */
     struct filestate old;   /* its record, when have_old */
     bool have_old;
+    bool has_key;           /* a record is stored under its key, usable or
+                             * not: never take the fresh-add path then */
     int64_t mtime_ns;
     uint64_t size;
     struct wresult wr;      /* what extraction gave */
@@ -563,10 +568,12 @@ batch_is_due(const struct shard *sh)
             seconds_since(&sh->first_change) >= INDEXER_BATCH_SECONDS);
 }
 
-/* The record under key, decoded into *out (owned: filestate_clear); false
- * when there is none, or it is unreadable or for another path (a hash
- * key collision): the file is then treated as new. */
-static bool
+/* The record under path's key, decoded into *out (owned:
+ * filestate_clear).  1 when there is one for path; 0 when there is none;
+ * -1 when the key holds a record that is unreadable or for another path (a
+ * hash key collision): the file is then extracted anew, but its documents
+ * are replaced, never added blind. */
+static int
 load_state(struct shard *sh, const char *path, struct filestate *out)
 {
     char key[FILESTATE_KEY_MAX];
@@ -576,8 +583,16 @@ load_state(struct shard *sh, const char *path, struct filestate *out)
     bool ok;
 
     memset(out, 0, sizeof *out);
-    if (xap_meta_get(sh->db, key, klen, &val, &len) != XAP_OK)
-        return false;
+    switch (xap_meta_get(sh->db, key, klen, &val, &len)) {
+    case XAP_OK:
+        break;
+    case XAP_ENOTFOUND:
+        return 0;
+    default:
+        log_warn("indexer: %s: cannot read its file record: %s", path,
+                 xap_last_error(sh->db));
+        return -1;
+    }
     ok = filestate_decode(val, len, out) == 0 && out->path_len == plen &&
          memcmp(out->path, path, plen) == 0;
     if (!ok) {
@@ -586,7 +601,7 @@ load_state(struct shard *sh, const char *path, struct filestate *out)
         filestate_clear(out);
     }
     free(val);
-    return ok;
+    return ok ? 1 : -1;
 }
 
 static xap_status
@@ -694,7 +709,7 @@ forget_under(struct shard *sh, const char *dir, const struct pathv *keep)
         if (keep->n > 0 &&
             bsearch(&p, keep->v, keep->n, sizeof *keep->v, cmp_str) != NULL)
             continue;
-        if (load_state(sh, p, &old)) {
+        if (load_state(sh, p, &old) > 0) {
             log_info("indexer: %s: gone; forgetting it", p);
             forget_file(sh, p, &old);
             filestate_clear(&old);
@@ -729,7 +744,7 @@ item_start(struct shard *sh, struct item *it)
         forget_under(sh, it->path, &it->keep);
         return false;
     }
-    it->have_old = load_state(sh, it->path, &it->old);
+    it->have_old = load_state(sh, it->path, &it->old) > 0;
     if (it->kind == ITEM_FORGET) {
         forget_file(sh, it->path, it->have_old ? &it->old : NULL);
         return false;
@@ -787,6 +802,7 @@ item_finish(struct shard *sh, struct item *it)
     size_t plen = strlen(it->path);
     xap_status xs;
     bool fresh, was_failed;
+    int rc;
 
     if (wr->rc == -ECANCELED) {
         it->status = -ECANCELED;
@@ -799,7 +815,9 @@ item_finish(struct shard *sh, struct item *it)
      * the "fresh" path below and add the file's documents twice. */
     if (it->have_old)
         filestate_clear(&it->old);
-    it->have_old = load_state(sh, it->path, &it->old);
+    rc = load_state(sh, it->path, &it->old);
+    it->have_old = rc > 0;
+    it->has_key = rc != 0;
     was_failed = it->have_old && it->old.status == FILESTATE_FAILED;
     if (wr->rc == -EIO && wr->plugin[0] == '\0') {
         /* No worker could run: nothing is known about the file, so no
@@ -825,7 +843,7 @@ item_finish(struct shard *sh, struct item *it)
     /* Replace everything this file made before: a container may now hold
      * fewer members, and a file that now fails has no documents.  A file
      * new to a recorded shard has none: add without looking. */
-    fresh = !it->have_old && sh->is_recorded;
+    fresh = !it->has_key && sh->is_recorded;
     xs = fresh ? XAP_OK : xap_delete_path(sh->db, it->path, NULL);
     if (wr->rc < 0) {
         log_warn("indexer: %s: %s", it->path, wr->reason);
@@ -861,6 +879,17 @@ item_finish(struct shard *sh, struct item *it)
         snprintf(reason, sizeof reason, "index write failed: %s: %s",
                  xap_status_str(xs), xap_last_error(sh->db));
         log_err("indexer: %s: %s", it->path, reason);
+        /* Some of its documents may be in, without a record: take them
+         * out, or a later fresh add of the file would add them twice.
+         * If even that fails, stop adding blind in this shard. */
+        if (xap_delete_path(sh->db, it->path, NULL) != XAP_OK &&
+            sh->is_recorded) {
+            log_err("indexer: %s: cannot undo a partial write; looking up "
+                    "every file before adding it from now on", sh->dir);
+            sh->is_recorded = false;
+            xap_meta_set(sh->db, RECORDED_KEY, strlen(RECORDED_KEY), NULL,
+                         0);
+        }
         item_error(it, reason);
         it->status = -EIO;
     } else {
@@ -989,8 +1018,21 @@ walk_error(struct indexer *ix, struct job *j, const char *path,
     pthread_mutex_unlock(&ix->lock);
 }
 
+static bool
+is_stopping(struct indexer *ix)
+{
+    bool stop;
+
+    pthread_mutex_lock(&ix->lock);
+    stop = ix->is_stopping;
+    pthread_mutex_unlock(&ix->lock);
+    return stop;
+}
+
 /* Collect the files below dir (sorted, so runs are reproducible).
- * Returns the number of folders that could not be read. */
+ * Returns the number of entries that could not be read (folders that
+ * cannot be listed, entries that cannot be looked at, or a walk cut
+ * short by shutdown): the caller then keeps records of files not seen. */
 static unsigned
 walk(struct indexer *ix, struct job *j, const char *dir, struct pathv *out,
      unsigned depth)
@@ -999,24 +1041,38 @@ walk(struct indexer *ix, struct job *j, const char *dir, struct pathv *out,
     struct dirent *de;
     struct pathv here = { 0 };
     unsigned errors = 0;
+    char reason[160];
 
+    if (is_stopping(ix))
+        return 1;
     if (depth > 64) {
         walk_error(ix, j, dir, "folder nesting deeper than 64; not walked");
         return 1;
     }
     d = opendir(dir);
     if (d == NULL) {
-        char reason[128];
         snprintf(reason, sizeof reason, "cannot read folder: %s",
                  strerror(errno));
         log_warn("indexer: %s: %s", dir, reason);
         walk_error(ix, j, dir, reason);
         return 1;
     }
-    while ((de = readdir(d)) != NULL) {
+    for (;;) {
+        errno = 0;
+        de = readdir(d);
+        if (de == NULL)
+            break;
         if (spool_name_is_skipped(de->d_name))
             continue;
         pathv_push(&here, xasprintf("%s/%s", dir, de->d_name));
+    }
+    if (errno != 0) {
+        /* A listing cut short: the entries not seen are not gone. */
+        snprintf(reason, sizeof reason, "cannot read all of the folder: %s",
+                 strerror(errno));
+        log_warn("indexer: %s: %s", dir, reason);
+        walk_error(ix, j, dir, reason);
+        errors++;
     }
     closedir(d);
     /* An empty folder has no array: qsort(NULL, 0) is undefined. */
@@ -1026,7 +1082,18 @@ walk(struct indexer *ix, struct job *j, const char *dir, struct pathv *out,
         struct stat st;
         char *p = here.v[i];
 
-        if (lstat(p, &st) < 0 || S_ISLNK(st.st_mode)) {
+        if (lstat(p, &st) < 0) {
+            if (errno != ENOENT) {
+                snprintf(reason, sizeof reason, "cannot look at it: %s",
+                         strerror(errno));
+                log_warn("indexer: %s: %s", p, reason);
+                walk_error(ix, j, p, reason);
+                errors++;
+            }
+            free(p);
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
             free(p);
             continue;
         }
@@ -1126,8 +1193,20 @@ run_job(struct indexer *ix, struct job *j)
     /* The job counted as one queued item until expanded. */
     atomic_fetch_add(&ix->queued, files.n);
     atomic_fetch_sub(&ix->queued, 1);
-    for (size_t i = 0; i < files.n; i++)
+    for (size_t i = 0; i < files.n; i++) {
+        /* Shutting down: what is not routed yet stays for the next
+         * start's scan. */
+        if (i % 256 == 0 && is_stopping(ix)) {
+            for (size_t k = i; k < files.n; k++)
+                free(files.v[k]);
+            atomic_fetch_sub(&ix->queued, files.n - i);
+            pthread_mutex_lock(&ix->lock);
+            job_fail_locked(j, -ECANCELED, "searchd is shutting down");
+            pthread_mutex_unlock(&ix->lock);
+            break;
+        }
         route(ix, j, ITEM_FILE, shard_of(ix, files.v[i]), files.v[i], NULL);
+    }
     free(files.v);
 }
 
@@ -1226,9 +1305,6 @@ load_failed_cb(const char *key, size_t klen, const char *val, size_t vlen,
     }
     return 0;
 }
-
-/* The metadata key saying every document of the shard has a record. */
-#define RECORDED_KEY "searchd:recorded"
 
 /* Find out, or for an empty shard declare, that the shard is recorded. */
 static int
