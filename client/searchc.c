@@ -76,7 +76,8 @@ enum {
     OPT_COLOR,
     OPT_TIMEOUT,
     OPT_FAILURES,
-    OPT_FOLLOW
+    OPT_FOLLOW,
+    OPT_ANY
 };
 
 /* The command line, parsed. */
@@ -86,6 +87,7 @@ struct options {
     bool is_json;
     bool is_limit_set;      /* --limit was given */
     bool is_follow;         /* --status --follow */
+    bool is_any;            /* --any: rank documents matching any word */
     bool is_tty;            /* stdout is a terminal */
     bool use_color;         /* --color resolved against the terminal */
     long limit;             /* 1..SD_PROTO_MAX_LIMIT */
@@ -394,6 +396,9 @@ usage(FILE *out)
 "Options:\n"
 "  -n, --limit N         show at most N hits (1-%d, default %d)\n"
 "      --offset N        skip the first N hits (0-%d, default 0)\n"
+"      --any             rank documents that match any of the words (for\n"
+"                        long natural-language queries); by default every\n"
+"                        word must match\n"
 "      --json            print searchd's reply line as it came (JSON)\n"
 "      --color[=WHEN]    highlight: auto (default), always or never\n"
 "  -s, --socket PATH     searchd's socket (default: see below)\n"
@@ -598,6 +603,9 @@ take_option(struct options *o, int opt, const char *arg,
     case 'f':
         o->is_follow = true;
         return true;
+    case OPT_ANY:
+        o->is_any = true;
+        return true;
     default:
         /* getopt_long has printed what was wrong. */
         return false;
@@ -624,6 +632,7 @@ parse_args(int argc, char **argv, struct options *o)
         { "add", required_argument, NULL, OPT_ADD },
         { "failures", no_argument, NULL, OPT_FAILURES },
         { "follow", no_argument, NULL, 'f' },
+        { "any", no_argument, NULL, OPT_ANY },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -792,6 +801,9 @@ build_request(const struct options *o, const char *add_path,
                             json_checked(json_integer(o->limit)));
         json_object_set_new(args, "offset",
                             json_checked(json_integer(o->offset)));
+        if (o->is_any)
+            json_object_set_new(args, "match",
+                                json_checked(json_string("any")));
         break;
     case MODE_PING:
         op = PROTO_OP_PING;

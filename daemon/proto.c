@@ -297,6 +297,27 @@ get_uint(const json_t *root, const char *key, long long min, long long max,
     return 0;
 }
 
+/* "match": "all" (the default) or "any". */
+static int
+get_match(const json_t *root, enum proto_match *out, struct proto_error *err)
+{
+    const json_t *m = json_object_get(root, "match");
+    const char *s;
+
+    *out = PROTO_MATCH_ALL;
+    if (m == NULL)
+        return 0;
+    s = json_is_string(m) ? json_string_value(m) : NULL;
+    if (s != NULL && strcmp(s, "all") == 0)
+        return 0;
+    if (s != NULL && strcmp(s, "any") == 0) {
+        *out = PROTO_MATCH_ANY;
+        return 0;
+    }
+    return fail(err, SD_ERR_BAD_REQUEST, false,
+                "\"match\" must be \"all\" or \"any\"");
+}
+
 static int
 parse_search(const json_t *root, struct proto_request *req,
              struct proto_error *err)
@@ -330,6 +351,8 @@ parse_search(const json_t *root, struct proto_request *req,
         return -1;
     if (get_uint(root, "offset", 0, SD_PROTO_MAX_OFFSET, 0, &req->offset,
                  err) != 0)
+        return -1;
+    if (get_match(root, &req->match, err) != 0)
         return -1;
     req->q = xstrndup(s, len);
     return 0;

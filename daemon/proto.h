@@ -68,6 +68,12 @@ enum proto_op {
     PROTO_OP__COUNT
 };
 
+/* How the words of a search combine. */
+enum proto_match {
+    PROTO_MATCH_ALL = 0,    /* every word must match (the default) */
+    PROTO_MATCH_ANY,        /* any word may; more matches rank higher */
+};
+
 struct proto_request {
     enum proto_op op;
     json_t *id;        /* owned (json_decref via proto_request_clear);
@@ -77,6 +83,7 @@ struct proto_request {
     char *q;           /* owned; UTF-8 */
     unsigned limit;    /* search, failures */
     unsigned offset;   /* search, failures */
+    enum proto_match match; /* search: "match", "all" by default */
     /* add */
     char *path;        /* owned; raw bytes (from "path" or "path_b64") */
     size_t path_len;

@@ -20,6 +20,7 @@ struct qjob {
     json_t *id;         /* owned reference */
     char *q;            /* owned */
     unsigned offset, limit;
+    enum proto_match match;
     qpool_done_cb cb;
     void *arg;
     char *reply;        /* owned; set by the worker */
@@ -115,7 +116,7 @@ search_once(struct worker *w, const struct qjob *j, xap_hits **hits_out)
 {
     struct xap_query q = {
         .text = j->q, .offset = j->offset, .limit = j->limit,
-        .snippet_len = 200,
+        .snippet_len = 200, .match_any = j->match == PROTO_MATCH_ANY,
     };
     uint64_t gen = indexer_generation(w->qp->ix);
     xap_status st;
@@ -283,8 +284,8 @@ fail:
 }
 
 int
-qpool_submit(struct qpool *qp, json_t *id, const char *q, unsigned offset,
-             unsigned limit, qpool_done_cb cb, void *arg)
+qpool_submit(struct qpool *qp, const struct proto_request *req,
+             qpool_done_cb cb, void *arg)
 {
     struct qjob *j;
 
@@ -294,10 +295,11 @@ qpool_submit(struct qpool *qp, json_t *id, const char *q, unsigned offset,
         return -EBUSY;
     }
     j = xcalloc(1, sizeof *j);
-    j->id = json_incref(id);
-    j->q = xstrdup(q);
-    j->offset = offset;
-    j->limit = limit;
+    j->id = json_incref(req->id);
+    j->q = xstrdup(req->q);
+    j->offset = req->offset;
+    j->limit = req->limit;
+    j->match = req->match;
     j->cb = cb;
     j->arg = arg;
     if (qp->tail)

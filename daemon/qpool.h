@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "indexer.h"
+#include "proto.h"
 
 /* Most searches waiting for a worker; past that qpool_submit says -EBUSY. */
 #define QPOOL_MAX_QUEUE 1024
@@ -35,13 +36,13 @@ struct qpool *qpool_new(const char *dir, unsigned nthreads,
                         char *err, size_t errlen);
 
 /*
- * Queue a search.  id (borrowed; a reference is taken) is echoed in the
- * reply; q is copied.  cb runs on the loop thread with the encoded reply
- * (a result or an error).  Returns 0 or -EBUSY.
+ * Queue the search req (PROTO_OP_SEARCH; borrowed: what the search needs
+ * is copied, and a reference to its id taken, to echo in the reply).  cb
+ * runs on the loop thread with the encoded reply (a result or an error).
+ * Returns 0 or -EBUSY.
  */
-int qpool_submit(struct qpool *qp, json_t *id, const char *q,
-                 unsigned offset, unsigned limit, qpool_done_cb cb,
-                 void *arg);
+int qpool_submit(struct qpool *qp, const struct proto_request *req,
+                 qpool_done_cb cb, void *arg);
 
 /* Stop the workers (queued searches get a shutdown error reply) and free.
  * Runs on the loop thread.  NULL is fine. */

@@ -1,31 +1,10 @@
 /*
- * xap.cc - the Xapian shim: the only C++ in searchd (API in xap.h).
+ * xap.cc - the Xapian shim (API in xap.h): opening indexes, writing
+ * documents, metadata and commits.  Searching is in xap_search.cc; the
+ * index layout and what both share are in xap_impl.h.
  *
  * Every entry point catches everything: C callers get an xap_status and
  * the text on the handle, never an exception.  Nothing here logs.
- *
- * Index layout (bump XAP_LAYOUT and reindex when any of this changes):
- *
- *   terms    Q<path>[\0<member>]  unique id of a document (path and member
- *                                 kept apart so a file named "a#b" never
- *                                 collides with member "b" of file "a")
- *            P<path>              every document extracted from path
- *            S...                 title words       (query prefix title:)
- *            A...                 author words      (author:)
- *            XO...                outlet words      (outlet:)
- *            XP...                dateline place    (place:)
- *            K...                 keywords          (keyword:)
- *            unprefixed           title (x5), summary (x2), captions,
- *                                 body, authors, outlet, place
- *            Terms longer than Xapian allows are cut and suffixed with a
- *            hash of the whole value (term_for).
- *   values   0  date as given (ISO 8601 sorts as text)
- *            1  outlet
- *            2  XAP_LAYOUT
- *   data     one JSON object (the display fields: title, outlet, authors,
- *            date, place, path, path_b64 when the path is not UTF-8,
- *            member, plugin, plugin_version, url, lang), then "\n", then
- *            the text snippets are cut from (summary and body).
  */
 #include "config.h"
 
@@ -45,31 +24,12 @@
 extern "C" {
 #include "util.h"
 }
+#include "xap_impl.h"
 
-namespace {
+using namespace xapi;
 
-const unsigned XAP_LAYOUT = 1;
-const Xapian::valueno SLOT_DATE = 0;
-const Xapian::valueno SLOT_OUTLET = 1;
-const Xapian::valueno SLOT_LAYOUT = 2;
-const size_t MAX_TERM = 240;          /* glass allows 245 bytes */
-const size_t DEFAULT_SNIPPET = 200;
-const char *const STEM_LANG = "english";
-
-const struct {
-    const char *field;
-    const char *prefix;
-} PREFIXES[] = {
-    {"title", "S"},
-    {"author", "A"},
-    {"outlet", "XO"},
-    {"place", "XP"},
-    {"keyword", "K"},
-};
-
-/* A term generator set up the way every document is indexed. */
 Xapian::TermGenerator
-make_termgen()
+xapi::make_termgen()
 {
     Xapian::TermGenerator tg;
     tg.set_stemmer(Xapian::Stem(STEM_LANG));
@@ -78,93 +38,7 @@ make_termgen()
     return tg;
 }
 
-}  // namespace
-
-struct xap_db {
-    Xapian::Database *rdb;            /* owned; == wdb when writable */
-    Xapian::WritableDatabase *wdb;    /* owned; NULL when read-only */
-    Xapian::TermGenerator tg;         /* writer: reused per document */
-    std::string error;
-
-    xap_db() : rdb(nullptr), wdb(nullptr), tg(make_termgen()) {}
-    ~xap_db()
-    {
-        if (wdb != nullptr)
-            delete wdb;
-        else
-            delete rdb;
-    }
-};
-
 namespace {
-
-struct hit {
-    double score;
-    std::string data;       /* the JSON part of the document data */
-    std::string snippet;
-};
-
-}  // namespace
-
-struct xap_hits {
-    uint64_t total, lower, upper;
-    std::vector<hit> hits;
-};
-
-namespace {
-
-/*
- * Run f, turning every exception into a status and db->error.  The error
- * text is cleared first so xap_last_error reports only the last call.
- */
-template <typename F>
-xap_status
-guarded(xap_db *db, F f)
-{
-    try {
-        db->error.clear();
-        return f();
-    } catch (const Xapian::DatabaseLockError &e) {
-        db->error = e.get_description();
-        return XAP_ELOCKED;
-    } catch (const Xapian::DatabaseModifiedError &e) {
-        db->error = e.get_description();
-        return XAP_EMODIFIED;
-    } catch (const Xapian::DatabaseNotFoundError &e) {
-        db->error = e.get_description();
-        return XAP_ENOTFOUND;
-    } catch (const Xapian::DatabaseCorruptError &e) {
-        db->error = e.get_description();
-        return XAP_ECORRUPT;
-    } catch (const Xapian::DatabaseVersionError &e) {
-        db->error = e.get_description();
-        return XAP_ECORRUPT;
-    } catch (const Xapian::QueryParserError &e) {
-        db->error = e.get_description();
-        return XAP_EQUERY;
-    } catch (const Xapian::Error &e) {
-        db->error = e.get_description();
-        return XAP_EINTERNAL;
-    } catch (const std::bad_alloc &) {
-        try {
-            db->error = "out of memory";
-        } catch (...) {
-        }
-        return XAP_ENOMEM;
-    } catch (const std::exception &e) {
-        try {
-            db->error = e.what();
-        } catch (...) {
-        }
-        return XAP_EINTERNAL;
-    } catch (...) {
-        try {
-            db->error = "unknown C++ exception";
-        } catch (...) {
-        }
-        return XAP_EINTERNAL;
-    }
-}
 
 /* FNV-1a, 64 bits: only to keep over-long terms unique. */
 uint64_t
@@ -321,23 +195,6 @@ build_document(Xapian::TermGenerator &tg, const struct doc *d)
     xd.add_value(SLOT_LAYOUT, Xapian::sortable_serialise(XAP_LAYOUT));
     xd.set_data(data_json(d) + "\n" + snippet_source(d));
     return xd;
-}
-
-Xapian::Query
-parse_query(const Xapian::Database &rdb, const char *text)
-{
-    Xapian::QueryParser qp;
-    qp.set_stemmer(Xapian::Stem(STEM_LANG));
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-    qp.set_default_op(Xapian::Query::OP_AND);
-    qp.set_database(rdb);
-    for (const auto &p : PREFIXES)
-        qp.add_prefix(p.field, p.prefix);
-    unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
-                     Xapian::QueryParser::FLAG_WILDCARD |
-                     Xapian::QueryParser::FLAG_PURE_NOT |
-                     Xapian::QueryParser::FLAG_CJK_NGRAM;
-    return qp.parse_query(text, flags);
 }
 
 }  // namespace
@@ -630,103 +487,6 @@ xap_commit(xap_db *db)
         db->wdb->commit();
         return XAP_OK;
     });
-}
-
-xap_status
-xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
-{
-    if (hits_out != nullptr)
-        *hits_out = nullptr;
-    if (db == nullptr)
-        return XAP_EINVAL;
-    if (db->rdb == nullptr || q == nullptr || q->text == nullptr ||
-        hits_out == nullptr) {
-        db->error = "xap_search: no query";
-        return XAP_EINVAL;
-    }
-    xap_hits *h = nullptr;
-    xap_status st = guarded(db, [&]() {
-        Xapian::Query query = parse_query(*db->rdb, q->text);
-        Xapian::Enquire enq(*db->rdb);
-        enq.set_query(query);
-        /* At least 100 documents are checked so the estimate is useful
-         * even for a tiny page. */
-        Xapian::MSet mset = enq.get_mset(q->offset, q->limit, 100);
-        h = new xap_hits();
-        h->total = mset.get_matches_estimated();
-        h->lower = mset.get_matches_lower_bound();
-        h->upper = mset.get_matches_upper_bound();
-        h->hits.reserve(mset.size());
-        size_t slen = q->snippet_len != 0 ? q->snippet_len : DEFAULT_SNIPPET;
-        Xapian::Stem stem(STEM_LANG);
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-            std::string data = it.get_document().get_data();
-            size_t nl = data.find('\n');
-            std::string text =
-                nl == std::string::npos ? std::string() : data.substr(nl + 1);
-            if (nl != std::string::npos)
-                data.resize(nl);
-            hit x;
-            x.score = it.get_weight();
-            x.data = std::move(data);
-            x.snippet = mset.snippet(
-                text, slen, stem,
-                Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                    Xapian::MSet::SNIPPET_EXHAUSTIVE |
-                    Xapian::MSet::SNIPPET_CJK_NGRAM,
-                "<b>", "</b>", "\xe2\x80\xa6");
-            h->hits.push_back(std::move(x));
-        }
-        return XAP_OK;
-    });
-    if (st != XAP_OK) {
-        delete h;
-        return st;
-    }
-    *hits_out = h;
-    return XAP_OK;
-}
-
-size_t
-xap_hits_count(const xap_hits *h)
-{
-    return h == nullptr ? 0 : h->hits.size();
-}
-
-uint64_t
-xap_hits_total(const xap_hits *h, uint64_t *lower_out, uint64_t *upper_out)
-{
-    if (lower_out != nullptr)
-        *lower_out = h == nullptr ? 0 : h->lower;
-    if (upper_out != nullptr)
-        *upper_out = h == nullptr ? 0 : h->upper;
-    return h == nullptr ? 0 : h->total;
-}
-
-double
-xap_hits_score(const xap_hits *h, size_t i)
-{
-    return h != nullptr && i < h->hits.size() ? h->hits[i].score : 0.0;
-}
-
-const char *
-xap_hits_data(const xap_hits *h, size_t i)
-{
-    return h != nullptr && i < h->hits.size() ? h->hits[i].data.c_str()
-                                              : "{}";
-}
-
-const char *
-xap_hits_snippet(const xap_hits *h, size_t i)
-{
-    return h != nullptr && i < h->hits.size() ? h->hits[i].snippet.c_str()
-                                              : "";
-}
-
-void
-xap_hits_free(xap_hits *h)
-{
-    delete h;
 }
 
 }  /* extern "C" */

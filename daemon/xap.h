@@ -11,6 +11,7 @@
 #ifndef SEARCHD_XAP_H
 #define SEARCHD_XAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,6 +132,8 @@ struct xap_query {
     unsigned offset;       /* first hit to return (0-based) */
     unsigned limit;        /* most hits to return */
     size_t snippet_len;    /* bytes of body text to aim for; 0 = 200 */
+    bool match_any;        /* words joined by OR (ranked by how many and
+                            * how well they match), not AND */
 };
 
 /*

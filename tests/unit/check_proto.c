@@ -1244,6 +1244,43 @@ START_TEST(request_encode_round_trips_every_op)
 }
 END_TEST
 
+START_TEST(search_match_is_all_or_any)
+{
+    static const struct {
+        const char *line;
+        int rc;
+        enum proto_match match;
+    } mcases[] = {
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a b\"}", 0, PROTO_MATCH_ALL },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a b\",\"match\":\"all\"}", 0,
+          PROTO_MATCH_ALL },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a b\",\"match\":\"any\"}", 0,
+          PROTO_MATCH_ANY },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"match\":\"ANY\"}", -1, 0 },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"match\":\"\"}", -1, 0 },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"match\":1}", -1, 0 },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"match\":null}", -1, 0 },
+    };
+
+    for (size_t i = 0; i < sizeof mcases / sizeof mcases[0]; i++) {
+        struct proto_request req;
+        struct proto_error err;
+        int rc = proto_parse_request(mcases[i].line, strlen(mcases[i].line),
+                                     &req, &err);
+
+        ck_assert_int_eq(rc, mcases[i].rc);
+        if (rc == 0) {
+            ck_assert_int_eq(req.match, mcases[i].match);
+            proto_request_clear(&req);
+        } else {
+            ck_assert_str_eq(err.code, SD_ERR_BAD_REQUEST);
+            ck_assert_ptr_nonnull(strstr(err.message, "\"match\""));
+            proto_error_clear(&err);
+        }
+    }
+}
+END_TEST
+
 START_TEST(failures_pages_with_checked_limit_and_offset)
 {
     static const char *const bad[] = {
@@ -1735,6 +1772,7 @@ proto_suite(void)
     tcase_add_loop_test(tc, reply_error_from_every_parse_error, 0, n_cases);
     tcase_add_test(tc, op_names_are_the_wire_words);
     tcase_add_test(tc, failures_pages_with_checked_limit_and_offset);
+    tcase_add_test(tc, search_match_is_all_or_any);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("framing");

@@ -706,6 +706,28 @@ START_TEST(search_boolean_operators)
 }
 END_TEST
 
+START_TEST(search_match_any_ranks_by_words_matched)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    struct xap_query q = { .text = "apple banana cherry", .limit = 10,
+                           .match_any = true };
+    xap_hits *h = NULL;
+
+    add(w, &(struct spec){ .path = "a", .body = "apple" });
+    add(w, &(struct spec){ .path = "abc", .body = "apple banana cherry" });
+    add(w, &(struct spec){ .path = "d", .body = "durian" });
+    ASSERT_OK(w, xap_commit(w));
+    /* All words by default: only the document with all three. */
+    ASSERT_PATHS(w, "apple banana cherry", false, "abc");
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_eq(xap_hits_count(h), 2);
+    ck_assert_ptr_nonnull(strstr(xap_hits_data(h, 0), "\"path\":\"abc\""));
+    ck_assert_ptr_nonnull(strstr(xap_hits_data(h, 1), "\"path\":\"a\""));
+    xap_hits_free(h);
+    xap_close(w);
+}
+END_TEST
+
 START_TEST(search_field_prefixes)
 {
     static const struct {
@@ -1599,6 +1621,7 @@ xap_suite(void)
     tcase_add_test(tc, search_ranks_a_title_match_above_a_body_match);
     tcase_add_test(tc, search_phrase_needs_the_words_in_order);
     tcase_add_test(tc, search_boolean_operators);
+    tcase_add_test(tc, search_match_any_ranks_by_words_matched);
     tcase_add_test(tc, search_field_prefixes);
     tcase_add_test(tc, search_pages_with_offset_and_limit);
     tcase_add_test(tc, search_limit_zero_gives_only_the_total);

@@ -1,0 +1,140 @@
+/*
+ * xap_impl.h - what the files of the Xapian shim share: the index layout,
+ * the handle, and the exception guard.  C++ only, never included by C;
+ * the C API is xap.h.
+ *
+ * Index layout (bump XAP_LAYOUT and reindex when any of this changes):
+ *
+ *   terms    Q<path>[\0<member>]  unique id of a document (path and member
+ *                                 kept apart so a file named "a#b" never
+ *                                 collides with member "b" of file "a")
+ *            P<path>              every document extracted from path
+ *            S...                 title words       (query prefix title:)
+ *            A...                 author words      (author:)
+ *            XO...                outlet words      (outlet:)
+ *            XP...                dateline place    (place:)
+ *            K...                 keywords          (keyword:)
+ *            unprefixed           title (x5), summary (x2), captions,
+ *                                 body, authors, outlet, place
+ *            Terms longer than Xapian allows are cut and suffixed with a
+ *            hash of the whole value (term_for).
+ *   values   0  date as given (ISO 8601 sorts as text)
+ *            1  outlet
+ *            2  XAP_LAYOUT
+ *   data     one JSON object (the display fields: title, outlet, authors,
+ *            date, place, path, path_b64 when the path is not UTF-8,
+ *            member, plugin, plugin_version, url, lang), then "\n", then
+ *            the text snippets are cut from (summary and body).
+ */
+#ifndef SEARCHD_XAP_IMPL_H
+#define SEARCHD_XAP_IMPL_H
+
+#include <cstddef>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include <xapian.h>
+
+#include "xap.h"
+
+namespace xapi {
+
+const unsigned XAP_LAYOUT = 1;
+const Xapian::valueno SLOT_DATE = 0;
+const Xapian::valueno SLOT_OUTLET = 1;
+const Xapian::valueno SLOT_LAYOUT = 2;
+const size_t MAX_TERM = 240;          /* glass allows 245 bytes */
+const size_t DEFAULT_SNIPPET = 200;
+const char *const STEM_LANG = "english";
+
+const struct {
+    const char *field;
+    const char *prefix;
+} PREFIXES[] = {
+    {"title", "S"},
+    {"author", "A"},
+    {"outlet", "XO"},
+    {"place", "XP"},
+    {"keyword", "K"},
+};
+
+/* A term generator set up the way every document is indexed (xap.cc). */
+Xapian::TermGenerator make_termgen();
+
+}  // namespace xapi
+
+struct xap_db {
+    Xapian::Database *rdb;            /* owned; == wdb when writable */
+    Xapian::WritableDatabase *wdb;    /* owned; NULL when read-only */
+    Xapian::TermGenerator tg;         /* writer: reused per document */
+    std::string error;
+
+    xap_db() : rdb(nullptr), wdb(nullptr), tg(xapi::make_termgen()) {}
+    ~xap_db()
+    {
+        if (wdb != nullptr)
+            delete wdb;
+        else
+            delete rdb;
+    }
+};
+
+namespace xapi {
+
+/*
+ * Run f, turning every exception into a status and db->error.  The error
+ * text is cleared first so xap_last_error reports only the last call.
+ */
+template <typename F>
+xap_status
+guarded(xap_db *db, F f)
+{
+    try {
+        db->error.clear();
+        return f();
+    } catch (const Xapian::DatabaseLockError &e) {
+        db->error = e.get_description();
+        return XAP_ELOCKED;
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        db->error = e.get_description();
+        return XAP_EMODIFIED;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        db->error = e.get_description();
+        return XAP_ENOTFOUND;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        db->error = e.get_description();
+        return XAP_ECORRUPT;
+    } catch (const Xapian::DatabaseVersionError &e) {
+        db->error = e.get_description();
+        return XAP_ECORRUPT;
+    } catch (const Xapian::QueryParserError &e) {
+        db->error = e.get_description();
+        return XAP_EQUERY;
+    } catch (const Xapian::Error &e) {
+        db->error = e.get_description();
+        return XAP_EINTERNAL;
+    } catch (const std::bad_alloc &) {
+        try {
+            db->error = "out of memory";
+        } catch (...) {
+        }
+        return XAP_ENOMEM;
+    } catch (const std::exception &e) {
+        try {
+            db->error = e.what();
+        } catch (...) {
+        }
+        return XAP_EINTERNAL;
+    } catch (...) {
+        try {
+            db->error = "unknown C++ exception";
+        } catch (...) {
+        }
+        return XAP_EINTERNAL;
+    }
+}
+
+}  // namespace xapi
+
+#endif /* SEARCHD_XAP_IMPL_H */
