@@ -85,12 +85,12 @@ put_field(char *out, const char *s)
 char *
 filestate_encode(const struct filestate *fs, size_t *len_out)
 {
-    char head[128];
+    char head[160];
     int hn = snprintf(head, sizeof head,
-                      "1\t%" PRId64 "\t%" PRIu64 "\t%016" PRIx64
-                      "\t%" PRIu64 "\t%d\t%016" PRIx64 "\t", fs->mtime_ns,
-                      fs->size, fs->hash, fs->ndocs, (int)fs->status,
-                      fs->plugin_set);
+                      "2\t%" PRId64 "\t%" PRIu64 "\t%016" PRIx64
+                      "\t%" PRIu64 "\t%d\t%016" PRIx64 "\t%u\t",
+                      fs->mtime_ns, fs->size, fs->hash, fs->ndocs,
+                      (int)fs->status, fs->plugin_set, fs->layout);
     size_t cap = (size_t)hn + fs->path_len + 4 +
                  (fs->plugin ? strlen(fs->plugin) : 0) +
                  (fs->plugin_version ? strlen(fs->plugin_version) : 0) +
@@ -145,17 +145,33 @@ parse_u64(const char *f, size_t n, int base, uint64_t *out)
 int
 filestate_decode(const char *val, size_t len, struct filestate *out)
 {
-    const char *p = val, *end = val + len, *f[10];
-    size_t n[10];
-    uint64_t mtime, status;
+    const char *p = val, *end = val + len, *f[11];
+    size_t n[11];
+    uint64_t mtime, status, layout = 1;
     bool neg;
+    int nf, i;
 
+    /* Format 1 (before the layout was kept): ten fields; format 2 has the
+     * layout after plugin_set. */
     memset(out, 0, sizeof *out);
-    for (int i = 0; i < 10; i++)
+    if (!next_field(&p, end, &f[0], &n[0]) || n[0] != 1 ||
+        (f[0][0] != '1' && f[0][0] != '2'))
+        return -EINVAL;
+    nf = f[0][0] == '1' ? 10 : 11;
+    for (i = 1; i < nf; i++)
         if (!next_field(&p, end, &f[i], &n[i]))
             return -EINVAL;
-    if (n[0] != 1 || f[0][0] != '1' || p == end)
+    if (p == end)
         return -EINVAL;
+    if (nf == 11) {
+        if (!parse_u64(f[7], n[7], 10, &layout) || layout > UINT32_MAX)
+            return -EINVAL;
+        /* Line the text fields up with format 1's. */
+        for (i = 7; i < 10; i++) {
+            f[i] = f[i + 1];
+            n[i] = n[i + 1];
+        }
+    }
     neg = n[1] > 0 && f[1][0] == '-';
     if (!parse_u64(f[1] + neg, n[1] - neg, 10, &mtime) ||
         mtime > (uint64_t)INT64_MAX ||
@@ -168,6 +184,7 @@ filestate_decode(const char *val, size_t len, struct filestate *out)
         return -EINVAL;
     }
     out->mtime_ns = neg ? -(int64_t)mtime : (int64_t)mtime;
+    out->layout = (unsigned)layout;
     out->status = (enum filestate_status)status;
     out->plugin = xstrndup(f[7], n[7]);
     out->plugin_version = xstrndup(f[8], n[8]);

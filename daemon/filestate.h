@@ -45,6 +45,10 @@ struct filestate {
     uint64_t plugin_set;    /* filestate_plugin_set of the registry that
                              * chose the plugin: when plugins come or go,
                              * the file is probed again */
+    unsigned layout;        /* the index layout (xap_layout) its documents
+                             * were written in, 0 for none: a newer
+                             * searchd writes them again; records from
+                             * before it was kept say 1 */
 };
 
 /* A hash of the names of the loaded plugins (not their versions), and of

@@ -625,6 +625,10 @@ state_is_current(struct indexer *ix, const struct filestate *fs)
 
     if (fs->plugin[0] == '\0')      /* no plugin took it */
         return fs->plugin_set == ix->plugin_versions;
+    /* Documents written in an older index layout are written again. */
+    if (fs->status == FILESTATE_OK && fs->ndocs > 0 &&
+        fs->layout != xap_layout())
+        return false;
     pe = plugins_find(ix->reg, fs->plugin);
     if (pe == NULL || strcmp(pe->desc->version, fs->plugin_version) != 0)
         return false;
@@ -866,6 +870,7 @@ item_finish(struct shard *sh, struct item *it)
                       wr->hash, wr->n, FILESTATE_OK, wr->plugin,
                       wr->plugin_version, NULL);
         rec.plugin_set = ix->plugin_set;
+        rec.layout = xap_layout();
         if (was_failed) {
             pthread_mutex_lock(&ix->lock);
             fail_del(ix, it->path);

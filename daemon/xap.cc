@@ -218,6 +218,12 @@ xap_status_str(xap_status st)
     return "unknown status";
 }
 
+unsigned
+xap_layout(void)
+{
+    return XAP_LAYOUT;
+}
+
 xap_status
 xap_open(const char *dir, unsigned flags, xap_db **db_out)
 {

@@ -44,6 +44,11 @@ typedef enum {
  * static storage. */
 const char *xap_status_str(xap_status st);
 
+/* The version of the index layout this build writes (the terms, values
+ * and data of a document).  A document written under another one is
+ * written again (the indexer keeps it in each file's record). */
+unsigned xap_layout(void);
+
 /*
  * Open the index in dir.  On XAP_OK *db_out is a new handle owned by the
  * caller (xap_close).  On failure *db_out is still set to a handle that

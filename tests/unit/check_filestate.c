@@ -52,6 +52,7 @@ START_TEST(encode_decode_round_trip_keeps_every_byte)
     filestate_set(&a, path, sizeof path - 1, -5, 1234, 0xdeadbeefcafef00dull,
                   7, FILESTATE_FAILED, "plug\tin", "1.0\n", "bad\tthing");
     a.plugin_set = 0x0123456789abcdefull;
+    a.layout = 4000000000u;
     enc = filestate_encode(&a, &len);
     ck_assert_uint_eq(strlen(enc), len);
     ck_assert_int_eq(filestate_decode(enc, len, &b), 0);
@@ -64,6 +65,7 @@ START_TEST(encode_decode_round_trip_keeps_every_byte)
     ck_assert_int_eq(b.status, FILESTATE_FAILED);
     /* Tabs and newlines in the text fields became spaces. */
     ck_assert_uint_eq(b.plugin_set, 0x0123456789abcdefull);
+    ck_assert_uint_eq(b.layout, 4000000000u);
     ck_assert_str_eq(b.plugin, "plug in");
     ck_assert_str_eq(b.plugin_version, "1.0 ");
     ck_assert_str_eq(b.reason, "bad thing");
@@ -95,7 +97,10 @@ START_TEST(decode_rejects_malformed_records)
     static const char *const bad[] = {
         "",
         "1",
-        "2\t1\t2\t" H "\t1\t0" T,                   /* version */
+        "3\t1\t2\t" H "\t1\t0" T,                   /* version */
+        "2\t1\t2\t" H "\t1\t0" T,                   /* 2: no layout */
+        "2\t1\t2\t" H "\t1\t0\t0000000000000001\tx\tp\tv\tr\t/x",
+        "2\t1\t2\t" H "\t1\t0\t0000000000000001\t4294967296\tp\tv\tr\t/x",
         "1\t1\t2\t" H "\t1\t0\t0000000000000001\tp\tv\tr\t", /* path */
         "1\t1\t2\t" H "\t1\t0\t0000000000000001\tp\tv\t/x", /* short */
         "1\t1\t2\t" H "\t1\t0\t01\tp\tv\tr\t/x",    /* plugin_set */
@@ -142,6 +147,32 @@ START_TEST(decode_rejects_malformed_records)
 }
 END_TEST
 
+START_TEST(decode_reads_records_from_before_the_layout_was_kept)
+{
+    /* Format 1, as searchd wrote it before: the layout is taken as 1. */
+    static const char rec1[] =
+        "1\t5\t6\t00000000000000ff\t2\t0\t0000000000000001\tplaintext\t"
+        "1.0\t\t/spool/a.txt";
+    static const char rec2[] =
+        "2\t5\t6\t00000000000000ff\t2\t0\t0000000000000001\t3\tplaintext\t"
+        "1.0\t\t/spool/a.txt";
+    struct filestate fs;
+
+    ck_assert_int_eq(filestate_decode(rec1, strlen(rec1), &fs), 0);
+    ck_assert_uint_eq(fs.layout, 1);
+    ck_assert_str_eq(fs.plugin, "plaintext");
+    ck_assert_str_eq(fs.plugin_version, "1.0");
+    ck_assert_str_eq(fs.path, "/spool/a.txt");
+    ck_assert_uint_eq(fs.ndocs, 2);
+    filestate_clear(&fs);
+    ck_assert_int_eq(filestate_decode(rec2, strlen(rec2), &fs), 0);
+    ck_assert_uint_eq(fs.layout, 3);
+    ck_assert_str_eq(fs.plugin, "plaintext");
+    ck_assert_str_eq(fs.path, "/spool/a.txt");
+    filestate_clear(&fs);
+}
+END_TEST
+
 START_TEST(hash_fd_hashes_the_whole_content)
 {
     char path[] = "/tmp/check_filestate.XXXXXX";
@@ -178,6 +209,7 @@ filestate_suite(void)
     tcase_add_test(tc, key_is_path_when_it_fits_else_a_hash);
     tcase_add_test(tc, encode_decode_round_trip_keeps_every_byte);
     tcase_add_test(tc, decode_rejects_malformed_records);
+    tcase_add_test(tc, decode_reads_records_from_before_the_layout_was_kept);
     tcase_add_test(tc, hash_fd_hashes_the_whole_content);
     suite_add_tcase(s, tc);
     return s;
