@@ -48,11 +48,6 @@
 
 #define BS_ELLIPSIS "\xe2\x80\xa6"
 
-struct span {
-    const char *p;      /* borrowed from the file buffer */
-    size_t n;
-};
-
 /* Lines that start the boilerplate: the disclaimer (both variants) and
  * the paywall.  Matched at the start of a trimmed line. */
 static const char *const boilerplate_starts[] = {
@@ -107,68 +102,15 @@ static const char *const abbreviations[] = {
     "Nov", "Dec", "Rs", "approx", "est", NULL,
 };
 
-static bool
-is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r' ||
-           c == '\n';
-}
-
-static struct span
-trim(struct span s)
-{
-    while (s.n > 0 && is_space((unsigned char)s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n > 0 && is_space((unsigned char)s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
-/*
- * The line at *pos, without its end ("\n", "\r\n" or a lone "\r");
- * advances *pos past it.  False at the end of the buffer.
- */
-static bool
-next_line(const char *buf, size_t len, size_t *pos, struct span *line_out)
-{
-    size_t i = *pos;
-
-    if (i >= len)
-        return false;
-    line_out->p = buf + i;
-    while (i < len && buf[i] != '\n' && buf[i] != '\r')
-        i++;
-    line_out->n = (size_t)(buf + i - line_out->p);
-    if (i < len && buf[i] == '\r') {
-        i++;
-        if (i < len && buf[i] == '\n')
-            i++;
-    } else if (i < len) {
-        i++;    /* '\n' */
-    }
-    *pos = i;
-    return true;
-}
-
-static bool
-starts_with(struct span s, const char *prefix)
-{
-    size_t n = strlen(prefix);
-
-    return s.n >= n && memcmp(s.p, prefix, n) == 0;
-}
-
 /* Index of the first entry of list that the trimmed line starts with, or
  * -1. */
 static int
-line_starts_with_any(struct span line, const char *const *list)
+line_starts_with_any(struct pio_span line, const char *const *list)
 {
-    struct span t = trim(line);
+    struct pio_span t = pio_trim(line);
 
     for (int i = 0; list[i] != NULL; i++)
-        if (starts_with(t, list[i]))
+        if (pio_starts_with(t, list[i]))
             return i;
     return -1;
 }
@@ -191,11 +133,11 @@ find(const char *s, size_t n, const char *needle)
 static int
 count_lines(const char *head, size_t len, const char *const *list)
 {
-    struct span line;
+    struct pio_span line;
     size_t pos = 0;
     int count = 0;
 
-    while (next_line(head, len, &pos, &line))
+    while (pio_next_line(head, len, &pos, &line))
         if (line_starts_with_any(line, list) >= 0)
             count++;
     return count;
@@ -374,7 +316,7 @@ make_title(const char *p, size_t n, char *out)
     size_t lim, cut = 0, len;
 
     n = first_sentence(p, n);
-    while (n > 0 && is_space((unsigned char)p[n - 1]))
+    while (n > 0 && pio_is_space((unsigned char)p[n - 1]))
         n--;
     if (count_chars(p, n) <= BS_TITLE_MAX) {
         memcpy(out, p, n);
@@ -407,7 +349,7 @@ make_title(const char *p, size_t n, char *out)
         len--;
     if (len == 0)
         len = lim;      /* one long word: cut between characters */
-    while (len > 0 && (is_space((unsigned char)p[len - 1]) ||
+    while (len > 0 && (pio_is_space((unsigned char)p[len - 1]) ||
                        p[len - 1] == ',' || p[len - 1] == ';' ||
                        p[len - 1] == ':'))
         len--;
@@ -431,7 +373,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     char *buf = NULL;
     char title[BS_TITLE_BUF];
     size_t len = 0, pos, body_end, tlen = 0;
-    struct span line, first = { NULL, 0 };
+    struct pio_span line, first = { NULL, 0 };
     bool syndicated = false;
     int rc;
 
@@ -442,17 +384,17 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     /* Find where the article ends and its first paragraph. */
     pos = 0;
     body_end = len;
-    while (next_line(buf, len, &pos, &line)) {
+    while (pio_next_line(buf, len, &pos, &line)) {
         if (line_starts_with_any(line, boilerplate_starts) >= 0) {
             body_end = (size_t)(line.p - buf);
             break;
         }
         if (first.n == 0)
-            first = trim(line);
+            first = pio_trim(line);
     }
     /* The disclaimer may come after the paywall lines; look on. */
     pos = body_end;
-    while (next_line(buf, len, &pos, &line)) {
+    while (pio_next_line(buf, len, &pos, &line)) {
         if (line_starts_with_any(line, syndicated_starts) >= 0) {
             syndicated = true;
             break;
@@ -469,8 +411,8 @@ extract(const char *path, int fd, const struct sd_sink *sink)
         (rc = put_text(sink, SD_FIELD_LANG, "en", 2)) < 0)
         goto out;
     pos = 0;
-    while (next_line(buf, body_end, &pos, &line)) {
-        struct span t = trim(line);
+    while (pio_next_line(buf, body_end, &pos, &line)) {
+        struct pio_span t = pio_trim(line);
 
         if ((rc = put_text(sink, SD_FIELD_BODY, t.p, t.n)) < 0)
             goto out;

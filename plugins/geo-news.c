@@ -56,72 +56,22 @@
 
 #define GEO_BULLET "\xe2\x80\xa2"   /* U+2022 */
 
-struct span {
-    const char *p;      /* borrowed from the file buffer */
-    size_t n;
-};
-
 /* Cross-links to other stories, dropped from the body. */
 static const char *const crosslinks[] = { "read more:", "also read:", NULL };
 
 /* Separators between the names of an author line. */
 static const char *const author_seps[] = { ", ", " and ", " & ", NULL };
 
-static bool
-is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r' ||
-           c == '\n';
-}
-
-static struct span
-trim(struct span s)
-{
-    while (s.n > 0 && is_space((unsigned char)s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n > 0 && is_space((unsigned char)s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
-/*
- * The line at *pos, without its end ("\n", "\r\n" or a lone "\r");
- * advances *pos past it.  False at the end of the buffer.
- */
-static bool
-next_line(const char *buf, size_t len, size_t *pos, struct span *line_out)
-{
-    size_t i = *pos;
-
-    if (i >= len)
-        return false;
-    line_out->p = buf + i;
-    while (i < len && buf[i] != '\n' && buf[i] != '\r')
-        i++;
-    line_out->n = (size_t)(buf + i - line_out->p);
-    if (i < len && buf[i] == '\r') {
-        i++;
-        if (i < len && buf[i] == '\n')
-            i++;
-    } else if (i < len) {
-        i++;    /* '\n' */
-    }
-    *pos = i;
-    return true;
-}
-
 /* The next non-blank line at or after *pos, trimmed; *pos moves past it
  * and *start_out (may be NULL) gets the offset where its line began. */
 static bool
-next_text(const char *buf, size_t len, size_t *pos, struct span *t_out,
+next_text(const char *buf, size_t len, size_t *pos, struct pio_span *t_out,
           size_t *start_out)
 {
-    struct span line;
+    struct pio_span line;
 
-    while (next_line(buf, len, pos, &line)) {
-        *t_out = trim(line);
+    while (pio_next_line(buf, len, pos, &line)) {
+        *t_out = pio_trim(line);
         if (t_out->n > 0) {
             if (start_out != NULL)
                 *start_out = (size_t)(line.p - buf);
@@ -151,7 +101,7 @@ lower(char c)
 
 /* Does s start with prefix, ASCII case ignored? */
 static bool
-starts_with_ci(struct span s, const char *prefix)
+starts_with_ci(struct pio_span s, const char *prefix)
 {
     size_t n = strlen(prefix);
 
@@ -164,26 +114,26 @@ starts_with_ci(struct span s, const char *prefix)
 }
 
 static bool
-eq(struct span s, const char *word)
+eq(struct pio_span s, const char *word)
 {
     return s.n == strlen(word) && memcmp(s.p, word, s.n) == 0;
 }
 
 /* "By" alone on its line: the first half of Geo's split byline. */
 static bool
-is_by(struct span t)
+is_by(struct pio_span t)
 {
     return eq(t, "By") || eq(t, "BY") || eq(t, "By:");
 }
 
 static bool
-is_bullet(struct span t)
+is_bullet(struct pio_span t)
 {
     return t.n >= 3 && memcmp(t.p, GEO_BULLET, 3) == 0;
 }
 
 static bool
-is_crosslink(struct span t)
+is_crosslink(struct pio_span t)
 {
     for (int i = 0; crosslinks[i] != NULL; i++)
         if (starts_with_ci(t, crosslinks[i]))
@@ -199,7 +149,7 @@ is_crosslink(struct span t)
  * after a comma must hold a digit.
  */
 static size_t
-dateline_len(struct span t, size_t *place_len_out)
+dateline_len(struct pio_span t, size_t *place_len_out)
 {
     const char *p = t.p;
     size_t n = t.n, i = 0, upper = 0, place;
@@ -254,7 +204,7 @@ dateline_len(struct span t, size_t *place_len_out)
 
 /* Is t the name line of a byline, rather than text or a bullet? */
 static bool
-is_author_line(struct span t)
+is_author_line(struct pio_span t)
 {
     size_t pl;
 
@@ -266,14 +216,14 @@ static int
 probe(const char *path, const unsigned char *uhead, size_t len)
 {
     const char *head = (const char *)uhead;
-    struct span line, t;
+    struct pio_span line, t;
     size_t pos = 0, pl;
     bool byline = false, more = false;
 
     (void)path;     /* the decision is made from the content alone */
-    for (int n = 0; n < GEO_BYLINE_LINES && next_line(head, len, &pos, &line);
+    for (int n = 0; n < GEO_BYLINE_LINES && pio_next_line(head, len, &pos, &line);
          n++) {
-        if (is_by(trim(line))) {
+        if (is_by(pio_trim(line))) {
             byline = next_text(head, len, &pos, &t, NULL) &&
                      is_author_line(t);
             break;
@@ -287,7 +237,7 @@ probe(const char *path, const unsigned char *uhead, size_t len)
 }
 
 static int
-put_text(const struct sd_sink *sink, const char *field, struct span s)
+put_text(const struct sd_sink *sink, const char *field, struct pio_span s)
 {
     if (s.n == 0)
         return 0;
@@ -296,7 +246,7 @@ put_text(const struct sd_sink *sink, const char *field, struct span s)
 
 /* One author per name of the author line. */
 static int
-put_authors(const struct sd_sink *sink, struct span s)
+put_authors(const struct sd_sink *sink, struct pio_span s)
 {
     int rc;
 
@@ -315,7 +265,7 @@ put_authors(const struct sd_sink *sink, struct span s)
             }
         }
         if ((rc = put_text(sink, SD_FIELD_AUTHOR,
-                           trim((struct span){ s.p, cut }))) < 0)
+                           pio_trim((struct pio_span){ s.p, cut }))) < 0)
             return rc;
         s.p += cut + skip;
         s.n -= cut + skip;
@@ -331,14 +281,14 @@ static int
 put_header(const struct sd_sink *sink, const char *buf, size_t len,
            size_t *pos)
 {
-    struct span t;
+    struct pio_span t;
     size_t p = *pos, start, pl, stop = 0;
     bool found = false;
     int rc;
 
     /* Byline: "By" then the names, or "By Name" on one line. */
     if (next_text(buf, len, &p, &t, NULL)) {
-        struct span names = { NULL, 0 };
+        struct pio_span names = { NULL, 0 };
 
         if (is_by(t)) {
             size_t q = p;
@@ -350,7 +300,7 @@ put_header(const struct sd_sink *sink, const char *buf, size_t len,
                 names.n = 0;
         } else if (t.n > 3 && memcmp(t.p, "By ", 3) == 0 &&
                    t.n <= GEO_AUTHOR_MAX) {
-            names = trim((struct span){ t.p + 3, t.n - 3 });
+            names = pio_trim((struct pio_span){ t.p + 3, t.n - 3 });
         } else {
             p = *pos;   /* no byline: that line is the next part's */
         }
@@ -380,7 +330,7 @@ put_header(const struct sd_sink *sink, const char *buf, size_t len,
     /* Bullets, each a summary line. */
     p = *pos;
     while (next_text(buf, len, &p, &t, &start) && is_bullet(t)) {
-        t = trim((struct span){ t.p + 3, t.n - 3 });
+        t = pio_trim((struct pio_span){ t.p + 3, t.n - 3 });
         if ((rc = put_text(sink, SD_FIELD_SUMMARY, t)) < 0)
             return rc;
         *pos = p;
@@ -393,7 +343,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
 {
     char *buf = NULL;
     size_t len = 0, pos = 0, pl, d;
-    struct span t, title;
+    struct pio_span t, title;
     bool first = true;
     int rc;
 
@@ -409,8 +359,8 @@ extract(const char *path, int fd, const struct sd_sink *sink)
         goto out;
     if ((rc = put_text(sink, SD_FIELD_TITLE, title)) < 0 ||
         (rc = put_text(sink, SD_FIELD_OUTLET,
-                       (struct span){ "Geo News", 8 })) < 0 ||
-        (rc = put_text(sink, SD_FIELD_LANG, (struct span){ "en", 2 })) < 0)
+                       (struct pio_span){ "Geo News", 8 })) < 0 ||
+        (rc = put_text(sink, SD_FIELD_LANG, (struct pio_span){ "en", 2 })) < 0)
         goto out;
     if ((rc = put_header(sink, buf, len, &pos)) < 0)
         goto out;
@@ -420,7 +370,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
             continue;
         if (first && (d = dateline_len(t, &pl)) > 0) {
             if ((rc = put_text(sink, SD_FIELD_PLACE,
-                               (struct span){ t.p, pl })) < 0)
+                               (struct pio_span){ t.p, pl })) < 0)
                 goto out;
             t.p += d;
             t.n -= d;

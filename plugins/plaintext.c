@@ -33,56 +33,6 @@
 #define PT_MAX_FILE_BYTES ((size_t)64 << 20)
 /* First buffer size when fstat cannot tell (pipes). */
 
-struct span {
-    const char *p;      /* borrowed from the file buffer */
-    size_t n;
-};
-
-static bool
-is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r' ||
-           c == '\n';
-}
-
-static struct span
-trim(struct span s)
-{
-    while (s.n > 0 && is_space((unsigned char)s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n > 0 && is_space((unsigned char)s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
-/*
- * The line at *pos, without its end ("\n", "\r\n" or a lone "\r");
- * advances *pos past it.  False at the end of the buffer.
- */
-static bool
-next_line(const char *buf, size_t len, size_t *pos, struct span *line_out)
-{
-    size_t i = *pos;
-
-    if (i >= len)
-        return false;
-    line_out->p = buf + i;
-    while (i < len && buf[i] != '\n' && buf[i] != '\r')
-        i++;
-    line_out->n = (size_t)(buf + i - line_out->p);
-    if (i < len && buf[i] == '\r') {
-        i++;
-        if (i < len && buf[i] == '\n')
-            i++;
-    } else if (i < len) {
-        i++;    /* '\n' */
-    }
-    *pos = i;
-    return true;
-}
-
 /*
  * Valid UTF-8?  A sequence cut short by the end of the buffer is accepted:
  * the head may end in the middle of a character.
@@ -141,9 +91,9 @@ probe(const char *path, const unsigned char *head, size_t len)
 
         if (c == 0)
             return 0;   /* NUL: binary, or UTF-16 we cannot read */
-        if (!is_space(c))
+        if (!pio_is_space(c))
             ink++;
-        if ((c < 0x20 && !is_space(c)) || c == 0x7f)
+        if ((c < 0x20 && !pio_is_space(c)) || c == 0x7f)
             ctl++;
         else if (c < 0x80)
             ascii++;
@@ -162,13 +112,13 @@ probe(const char *path, const unsigned char *head, size_t len)
 }
 
 static bool
-is_blank(struct span s)
+is_blank(struct pio_span s)
 {
-    return trim(s).n == 0;
+    return pio_trim(s).n == 0;
 }
 
 static int
-put_text(const struct sd_sink *sink, const char *field, struct span s)
+put_text(const struct sd_sink *sink, const char *field, struct pio_span s)
 {
     if (s.n == 0)
         return 0;
@@ -179,10 +129,10 @@ put_text(const struct sd_sink *sink, const char *field, struct span s)
 static bool
 has_inner_blank(const char *buf, size_t len, size_t pos)
 {
-    struct span line;
+    struct pio_span line;
     bool seen_text = false, blank_after_text = false;
 
-    while (next_line(buf, len, &pos, &line)) {
+    while (pio_next_line(buf, len, &pos, &line)) {
         if (is_blank(line)) {
             blank_after_text = seen_text;
         } else {
@@ -203,13 +153,13 @@ static int
 put_body(const struct sd_sink *sink, char *buf, size_t len, size_t pos)
 {
     bool blocks = has_inner_blank(buf, len, pos);
-    struct span line;
+    struct pio_span line;
     char *para = NULL;  /* start of the paragraph being joined */
     size_t plen = 0;
     int rc;
 
-    while (next_line(buf, len, &pos, &line)) {
-        struct span t = trim(line);
+    while (pio_next_line(buf, len, &pos, &line)) {
+        struct pio_span t = pio_trim(line);
 
         if (!blocks) {
             if ((rc = put_text(sink, SD_FIELD_BODY, t)) < 0)
@@ -219,7 +169,7 @@ put_body(const struct sd_sink *sink, char *buf, size_t len, size_t pos)
         if (t.n == 0) {
             if (para != NULL &&
                 (rc = put_text(sink, SD_FIELD_BODY,
-                               (struct span){ para, plen })) < 0)
+                               (struct pio_span){ para, plen })) < 0)
                 return rc;
             para = NULL;
             continue;
@@ -234,7 +184,7 @@ put_body(const struct sd_sink *sink, char *buf, size_t len, size_t pos)
         }
     }
     if (para != NULL)
-        return put_text(sink, SD_FIELD_BODY, (struct span){ para, plen });
+        return put_text(sink, SD_FIELD_BODY, (struct pio_span){ para, plen });
     return 0;
 }
 
@@ -243,7 +193,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
 {
     char *buf = NULL;
     size_t len = 0, pos = 0;
-    struct span line, title = { NULL, 0 };
+    struct pio_span line, title = { NULL, 0 };
     int rc;
 
     (void)path;
@@ -251,8 +201,8 @@ extract(const char *path, int fd, const struct sd_sink *sink)
         return rc;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;    /* a UTF-8 byte order mark is not part of the title */
-    while (next_line(buf, len, &pos, &line)) {
-        title = trim(line);
+    while (pio_next_line(buf, len, &pos, &line)) {
+        title = pio_trim(line);
         if (title.n > 0)
             break;
     }

@@ -99,3 +99,53 @@ pio_para_add(struct pio_para *pa, const char *s, size_t n)
     pa->len += n;
     return 0;
 }
+
+bool
+pio_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r' ||
+           c == '\n';
+}
+
+struct pio_span
+pio_trim(struct pio_span s)
+{
+    while (s.n > 0 && pio_is_space((unsigned char)s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && pio_is_space((unsigned char)s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+bool
+pio_next_line(const char *buf, size_t len, size_t *pos,
+              struct pio_span *line_out)
+{
+    size_t i = *pos;
+
+    if (i >= len)
+        return false;
+    line_out->p = buf + i;
+    while (i < len && buf[i] != '\n' && buf[i] != '\r')
+        i++;
+    line_out->n = (size_t)(buf + i - line_out->p);
+    if (i < len && buf[i] == '\r') {
+        i++;
+        if (i < len && buf[i] == '\n')
+            i++;
+    } else if (i < len) {
+        i++;    /* '\n' */
+    }
+    *pos = i;
+    return true;
+}
+
+bool
+pio_starts_with(struct pio_span s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return s.n >= n && memcmp(s.p, prefix, n) == 0;
+}

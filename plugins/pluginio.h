@@ -6,6 +6,7 @@
 #ifndef SEARCHD_PLUGINIO_H
 #define SEARCHD_PLUGINIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -27,5 +28,27 @@ struct pio_para {
 };
 
 int pio_para_add(struct pio_para *pa, const char *s, size_t n);
+
+/* A run of bytes borrowed from a file buffer. */
+struct pio_span {
+    const char *p;
+    size_t n;
+};
+
+/* ASCII white space: blank, tab, CR, LF, FF, VT. */
+bool pio_is_space(unsigned char c);
+
+/* s without white space at either end. */
+struct pio_span pio_trim(struct pio_span s);
+
+/*
+ * The line of buf (len bytes) at *pos, without its end ("\n", "\r\n" or
+ * a lone "\r"); *pos moves past it.  False at the end of the buffer.
+ */
+bool pio_next_line(const char *buf, size_t len, size_t *pos,
+                   struct pio_span *line_out);
+
+/* Does s start with prefix (bytes, case sensitive)? */
+bool pio_starts_with(struct pio_span s, const char *prefix);
 
 #endif /* SEARCHD_PLUGINIO_H */
