@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include "log.h"
 #include "plugins.h"
 #include "qpool.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "spool.h"
 #include "util.h"
@@ -445,7 +447,90 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
     (void)what;
     log_info("main: %s; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sdn_notify("STOPPING=1");
     event_base_loopexit(base, NULL);
+}
+
+/* ---- telling systemd (sdnotify.h): status lines and the watchdog ------- */
+
+/* How often the status line is brought up to date. */
+#define STATUS_INTERVAL_MS 1000
+
+struct notifier {
+    struct indexer *ix;     /* borrowed */
+    struct event *status_ev;    /* owned */
+    struct event *watchdog_ev;  /* owned */
+    char last[256];         /* the last STATUS= sent, to send changes only */
+};
+
+/* One line for `systemctl status`: the load in progress, or the index. */
+static void
+status_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct notifier *nt = arg;
+    struct indexer_stats st;
+    char line[256];
+
+    (void)fd;
+    (void)what;
+    indexer_stats(nt->ix, &st);
+    if (!st.scan_done || st.queued > 0)
+        snprintf(line, sizeof line, "STATUS=indexing %" PRIu64 "/%" PRIu64
+                 " files, %.0f files/s; %" PRIu64 " documents, %" PRIu64
+                 " failed", st.files_done, st.files_done + st.queued,
+                 st.files_per_s, st.documents, st.failed);
+    else
+        snprintf(line, sizeof line, "STATUS=idle; %" PRIu64 " documents, "
+                 "%" PRIu64 " failed", st.documents, st.failed);
+    if (strcmp(line, nt->last) != 0 && sdn_notify(line) == 0)
+        snprintf(nt->last, sizeof nt->last, "%s", line);
+}
+
+/* From the loop itself: a loop that stops turning stops the pings. */
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    sdn_notify("WATCHDOG=1");
+}
+
+static int
+notifier_start(struct notifier *nt, struct event_base *base,
+               struct indexer *ix)
+{
+    struct timeval tv = { STATUS_INTERVAL_MS / 1000,
+                          (STATUS_INTERVAL_MS % 1000) * 1000 };
+    uint64_t wd = sdn_watchdog_usec();
+
+    nt->ix = ix;
+    nt->status_ev = event_new(base, -1, EV_PERSIST, status_cb, nt);
+    if (nt->status_ev == NULL || event_add(nt->status_ev, &tv) < 0)
+        return -1;
+    if (wd > 0) {
+        /* Half the interval, as sd_watchdog_enabled(3) advises. */
+        struct timeval wtv = { (time_t)(wd / 2 / 1000000),
+                               (suseconds_t)(wd / 2 % 1000000) };
+
+        nt->watchdog_ev = event_new(base, -1, EV_PERSIST, watchdog_cb, nt);
+        if (nt->watchdog_ev == NULL || event_add(nt->watchdog_ev, &wtv) < 0)
+            return -1;
+        log_info("main: systemd watchdog every %.1f s",
+                 (double)wd / 2 / 1e6);
+    }
+    status_cb(-1, 0, nt);
+    return 0;
+}
+
+static void
+notifier_stop(struct notifier *nt)
+{
+    if (nt->status_ev)
+        event_free(nt->status_ev);
+    if (nt->watchdog_ev)
+        event_free(nt->watchdog_ev);
+    memset(nt, 0, sizeof *nt);
 }
 
 static int
@@ -525,9 +610,23 @@ run_daemon(struct options *o)
     struct spool *sp = NULL;
     struct commands_ctx ctx = { 0 };
     struct indexer_config icfg = { 0 };
+    struct notifier nt = { 0 };
     char err[512];
-    int ready_fd = -1, status = 1, n;
+    int ready_fd = -1, status = 1, n, n_fds;
 
+    /* Before anything can start a process: what systemd passed is ours
+     * alone. */
+    sdn_init();
+    n_fds = sdn_listen_fds();
+    if (n_fds < 0 || n_fds > 1) {
+        fprintf(stderr, "searchd: systemd passed %d sockets; searchd takes "
+                "exactly one (one ListenStream= in searchd.socket)\n",
+                n_fds);
+        for (int fd = SDN_LISTEN_FDS_START;
+             fd < SDN_LISTEN_FDS_START + n_fds; fd++)
+            close(fd);
+        return 1;
+    }
     if (prepare_paths(o) < 0)
         return 1;
     if (!o->is_foreground)
@@ -573,8 +672,11 @@ run_daemon(struct options *o)
     ctx.indexer = ix;
     ctx.qpool = qp;
     ctx.started = time(NULL);
-    srv = server_new(base, o->socket_path, o->socket_mode, &ctx, err,
-                     sizeof err);
+    srv = n_fds == 1 ? server_adopt(base, SDN_LISTEN_FDS_START, &ctx, err,
+                                    sizeof err)
+                     : server_new(base, o->socket_path, o->socket_mode, &ctx,
+                                  err, sizeof err);
+    n_fds = 0;  /* the server owns it now, even on failure */
     if (srv == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
@@ -609,6 +711,11 @@ run_daemon(struct options *o)
     }
     log_info("main: searchd %s ready; index %s; %d plugins", PACKAGE_VERSION,
              o->index_dir, n);
+    if (notifier_start(&nt, base, ix) < 0) {
+        fprintf(stderr, "searchd: cannot create loop events\n");
+        goto out;
+    }
+    sdn_notify("READY=1");
     if (ready_fd >= 0) {
         detach_done(ready_fd);
         ready_fd = -1;
@@ -616,7 +723,10 @@ run_daemon(struct options *o)
     event_base_dispatch(base);
     status = 0;
 out:
+    if (n_fds == 1)
+        close(SDN_LISTEN_FDS_START);    /* failed before the server took it */
     /* Reverse order of creation. */
+    notifier_stop(&nt);
     spool_free(sp);
     server_free(srv);
     qpool_free(qp);
@@ -633,6 +743,7 @@ out:
     libevent_global_shutdown();
     if (status == 0)
         log_info("main: stopped");
+    sdn_close();
     return status;
 }
 

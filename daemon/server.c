@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -144,6 +146,9 @@ clear_stale(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+static int listen_on(struct server *s, int fd, const char *what, char *err,
+                     size_t errlen);
+
 struct server *
 server_new(struct event_base *base, const char *path, unsigned mode,
            struct commands_ctx *ctx, char *err, size_t errlen)
@@ -192,16 +197,10 @@ server_new(struct event_base *base, const char *path, unsigned mode,
     }
     s->dev = st.st_dev;
     s->ino = st.st_ino;
-    s->lev = evconnlistener_new(base, accept_cb, s,
-                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                                128, fd);
-    if (s->lev == NULL) {
-        snprintf(err, errlen, "cannot listen on %s: %s", path,
-                 strerror(errno));
+    rc = listen_on(s, fd, path, err, errlen);
+    fd = -1;    /* the listener owns it, or listen_on closed it */
+    if (rc < 0)
         goto fail;
-    }
-    fd = -1;    /* the listener owns it */
-    evconnlistener_set_error_cb(s->lev, accept_error_cb);
     log_info("server: listening on %s (mode %04o)", path, mode);
     return s;
 fail:
@@ -211,6 +210,71 @@ fail:
         unlink(s->path);    /* bound, but failed before we recorded it */
     server_free(s);
     return NULL;
+}
+
+/* Start accepting on fd (owned from here on, closed on failure). */
+static int
+listen_on(struct server *s, int fd, const char *what, char *err,
+          size_t errlen)
+{
+    s->lev = evconnlistener_new(s->base, accept_cb, s,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                128, fd);
+    if (s->lev == NULL) {
+        snprintf(err, errlen, "cannot listen on %s: %s", what,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    evconnlistener_set_error_cb(s->lev, accept_error_cb);
+    return 0;
+}
+
+struct server *
+server_adopt(struct event_base *base, int fd, struct commands_ctx *ctx,
+             char *err, size_t errlen)
+{
+    struct server *s = xcalloc(1, sizeof *s);
+    struct sockaddr_un sa = { 0 };
+    socklen_t len = sizeof sa;
+    int type = 0, listening = 0;
+    socklen_t ilen = sizeof type;
+    char name[sizeof sa.sun_path + 1];
+
+    s->base = base;
+    s->ctx = ctx;
+    LIST_INIT(&s->conns);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+        sa.sun_family != AF_UNIX ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) < 0 ||
+        type != SOCK_STREAM ||
+        (ilen = sizeof listening,
+         getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen) < 0) ||
+        !listening) {
+        snprintf(err, errlen, "the socket passed by systemd (fd %d) is not "
+                 "a listening Unix stream socket; use ListenStream= with a "
+                 "path", fd);
+        close(fd);
+        free(s);
+        return NULL;
+    }
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+        snprintf(err, errlen, "socket from systemd: %s", strerror(errno));
+        close(fd);
+        free(s);
+        return NULL;
+    }
+    /* sun_path may lack its NUL when it fills the field. */
+    len = len > offsetof(struct sockaddr_un, sun_path)
+          ? len - (socklen_t)offsetof(struct sockaddr_un, sun_path) : 0;
+    snprintf(name, sizeof name, "%.*s", (int)len, sa.sun_path);
+    if (listen_on(s, fd, name[0] ? name : "(unnamed)", err, errlen) < 0) {
+        free(s);
+        return NULL;
+    }
+    log_info("server: listening on %s (socket from systemd)",
+             name[0] ? name : "(unnamed)");
+    return s;
 }
 
 void

@@ -28,8 +28,18 @@ struct server *server_new(struct event_base *base, const char *path,
                           unsigned mode, struct commands_ctx *ctx,
                           char *err, size_t errlen);
 
-/* Stop listening, close every connection, remove the socket file.  NULL
- * is fine. */
+/*
+ * Serve on fd, a listening Unix stream socket made by someone else
+ * (systemd's socket activation); the server owns fd from now on, even on
+ * failure, and never removes the socket file, which is not ours.
+ * Returns NULL with err filled when fd is not such a socket.
+ */
+struct server *server_adopt(struct event_base *base, int fd,
+                            struct commands_ctx *ctx, char *err,
+                            size_t errlen);
+
+/* Stop listening, close every connection, remove the socket file (if
+ * server_new made it).  NULL is fine. */
 void server_free(struct server *s);
 
 /* Borrowed, for conn.c and commands.c. */

@@ -2,6 +2,7 @@
 # Install everything searchd needs to build and test on Debian 12, and the
 # indexers `make bench` compares it with (xapian-omega, recollcmd; xapian-tools
 # for xapian-delve).
+# systemd provides systemd-socket-activate and systemd-analyze for the tests.
 # The one list of build dependencies: README, .ci/run and developers all use it.
 set -eu
 
@@ -19,6 +20,7 @@ PACKAGES="
     valgrind
     python3
     socat
+    systemd
     xapian-omega
     recollcmd
     xapian-tools

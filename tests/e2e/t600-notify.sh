@@ -1,0 +1,66 @@
+#!/bin/sh
+# The systemd notify protocol, with this test playing systemd's side of
+# the socket: READY=1 once searchd answers, STATUS= lines with the load's
+# progress, WATCHDOG=1 from the event loop at half the asked interval,
+# STOPPING=1 on SIGTERM; the workers never see the variables.  Both a
+# socket path and an abstract name.
+. "$top_srcdir/tests/e2e/lib.sh"
+plan 11
+
+mkdir -p "$T/spool"
+cp "$SD_DATA_DIR"/samples/*.txt "$T/spool/"
+i=0
+while [ $i -lt 200 ]; do
+    printf 'Note %d\n\nA numbered note about item%d.\n' $i $i >"$T/spool/n$i.txt"
+    i=$((i + 1))
+done
+LIMIT=100
+[ "${SD_VALGRIND:-0}" = 1 ] && LIMIT=600
+
+# listen ADDR LOG: a listener in the background; LPID its pid.
+listen() {
+    "$PYTHON3" "$top_srcdir/tests/e2e/notify-listener.py" "$1" "$2" &
+    LPID=$!
+    i=0
+    until grep -q LISTENING "$2" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 100 ] && return 1; sleep 0.05
+    done
+}
+# logged LOG PATTERN: PATTERN appears in LOG in time.
+logged() {
+    i=0
+    until grep -q "$2" "$1" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt $LIMIT ] && return 1; sleep 0.1
+    done
+}
+
+check "a listener on a socket path" listen "$T/notify.sock" "$T/n1.log"
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=300000 \
+    start_daemon --watch "$T/spool"
+check "READY=1 is sent" logged "$T/n1.log" '^READY=1$'
+check "STATUS reports the load, then idle with the document count" \
+    logged "$T/n1.log" '^STATUS=idle; 202 documents, 0 failed$'
+# The first line is sent with READY=1, while the start-up scan is queued.
+check "the first STATUS line says it is indexing" \
+    sh -c "grep '^STATUS=' '$T/n1.log' | head -1 | grep -q '^STATUS=indexing [0-9]*/[0-9]* files'"
+w1=$(grep -c '^WATCHDOG=1$' "$T/n1.log")
+sleep 1
+w2=$(grep -c '^WATCHDOG=1$' "$T/n1.log")
+check "WATCHDOG=1 about every 150 ms ($((w2 - w1)) in 1 s)" \
+    test $((w2 - w1)) -ge 3
+wpid=$(ps -o pid= --ppid "$DPID" | head -1 | tr -d ' ')
+check "the worker processes do not inherit NOTIFY_SOCKET or WATCHDOG_USEC" \
+    sh -c "test -n '$wpid' && ! tr '\0' '\n' </proc/$wpid/environ | grep -q '^NOTIFY_SOCKET=\|^WATCHDOG_USEC='"
+stop_daemon TERM
+check "STOPPING=1 on SIGTERM" logged "$T/n1.log" '^STOPPING=1$'
+check "and exits 0" test "$DSTATUS" = 0
+kill "$LPID"
+
+name="@searchd-test-$$-$(date +%s)"
+check "a listener on an abstract socket" listen "$name" "$T/n2.log"
+NOTIFY_SOCKET=$name start_daemon --watch "$T/spool"
+check "READY=1 reaches an abstract socket too" logged "$T/n2.log" '^READY=1$'
+check "no WATCHDOG=1 when none was asked for" \
+    sh -c "sleep 0.5; ! grep -q WATCHDOG '$T/n2.log'"
+stop_daemon TERM
+kill "$LPID"
