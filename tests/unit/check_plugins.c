@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include "log.h"
 #include "plugins.h"
 #include "proto.h"
+#include "testutil.h"
 #include "util.h"
 
 static const char *fixture_dir;     /* $SD_FIXTURE_DIR */
@@ -230,30 +230,17 @@ strv_has(const struct strv *sv, const char *s)
     return false;
 }
 
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void
 tmp_setup(void)
 {
-    const char *t = getenv("TMPDIR");
-
-    snprintf(tmp_dir, sizeof tmp_dir, "%s/check_plugins.XXXXXX",
-             t && *t ? t : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    tu_mkdtemp(tmp_dir, sizeof tmp_dir, "check_plugins");
 }
 
 static void
 tmp_teardown(void)
 {
     if (tmp_dir[0] != '\0')
-        nftw(tmp_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+        tu_rmtree(tmp_dir);
     tmp_dir[0] = '\0';
 }
 

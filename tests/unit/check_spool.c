@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "log.h"
 #include "plugins.h"
 #include "spool.h"
+#include "testutil.h"
 #include "util.h"
 
 #define SETTLE_MS   100
@@ -34,32 +34,12 @@ static struct event_base *base;
 static struct plugins *reg;
 static char exe[700];           /* the searchd binary the workers run */
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int
-rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void
 setup(void)
 {
-    const char *t = getenv("TMPDIR");
     const char *pd = getenv("SD_PLUGIN_DIR");
 
-    snprintf(tmp, sizeof tmp, "%s/check_spool.XXXXXX", t && *t ? t : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    tu_mkdtemp(tmp, sizeof tmp, "check_spool");
     snprintf(spool_dir, sizeof spool_dir, "%s/spool", tmp);
     ck_assert_int_eq(mkdir(spool_dir, 0700), 0);
     base = event_base_new();
@@ -111,7 +91,7 @@ teardown(void)
 {
     plugins_free(reg);
     event_base_free(base);
-    nftw(tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rmtree(tmp);
 }
 
 static void
@@ -136,9 +116,9 @@ documents(struct indexer *ix)
 static bool
 wait_documents(struct indexer *ix, uint64_t n)
 {
-    uint64_t end = now_ms() + TIMEOUT_MS;
+    uint64_t end = tu_now_ms() + TIMEOUT_MS;
 
-    while (documents(ix) != n && now_ms() < end)
+    while (documents(ix) != n && tu_now_ms() < end)
         run_for(50);
     return documents(ix) == n;
 }
