@@ -50,7 +50,8 @@ static void *pool[128];
 static size_t pool_n;
 
 static const char *const outlet_plugins[] = {
-    "business-standard", "geo-news", "plaintext", "reuters-sgml", "usenet",
+    "business-standard", "geo-news", "plaintext", "reuters-sgml", "smart",
+    "usenet",
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -838,6 +839,77 @@ START_TEST(usenet_probe)
 }
 END_TEST
 
+/* The smart plugin on an invented collection file with CRLF lines, a
+ * multi-line title, two authors, a .B source, indented and blank-line
+ * paragraph breaks, an ignored .X, a Latin-1 byte, an empty .W and a
+ * record without .T: one document per .I, named by its number. */
+START_TEST(smart_fields_exact)
+{
+    static const char *const authors1[] = { "Okafor, B.", "Lindqvist, M." };
+    static const char *const body1[] = {
+        "tidal power in small harbours .",
+        "a survey of tidal mills was made . the yield was low .",
+        "locks limited the flow .",
+    };
+    static const char *const summary1[] = { "j. coastal eng. 4, 1961, 12." };
+    static const char *const body3[] = { "no title here, only an abstract ." };
+    const char *path = copy_data("smart/sample.all", "coll.all");
+    struct doc *const *d;
+
+    ck_assert_int_eq(extract_file(reg, path, &got), 0);
+    ck_assert_str_eq(got.plugin->desc->name, "smart");
+    ck_assert_uint_eq(got.n, 3);
+    d = got.docs;
+    for (size_t i = 0; i < got.n; i++)
+        visit_fields(d[i], clean_cb, (void *)path);
+    /* Leading zeros are not part of the number. */
+    ck_assert_str_eq(d[0]->member, "1");
+    ck_assert_str_eq(d[0]->key, keep(xasprintf("%s#1", path)));
+    ck_assert_str_eq(d[0]->title, "Tidal power in small harbours .");
+    assert_strv_eq(&d[0]->authors, authors1, 2);
+    assert_strv_eq(&d[0]->summary, summary1, 1);
+    assert_strv_eq(&d[0]->body, body1, 3);
+    ck_assert_ptr_null(d[0]->outlet);
+
+    /* An empty .A and .W: a document with its title only; the bare 0xE9
+     * is read as Latin-1. */
+    ck_assert_str_eq(d[1]->member, "2");
+    ck_assert_str_eq(d[1]->title, "Caf\xc3\xa9 catalogues");
+    ck_assert_uint_eq(d[1]->authors.n, 0);
+    ck_assert_uint_eq(d[1]->body.n, 0);
+
+    /* No .T: named by its number. */
+    ck_assert_str_eq(d[2]->member, "3");
+    ck_assert_str_eq(d[2]->title, "Record 3");
+    assert_strv_eq(&d[2]->body, body3, 1);
+}
+END_TEST
+
+/* Only a file that starts with ".I n" and a dot-field is taken. */
+START_TEST(smart_probe)
+{
+    static const char *const yes[] = {
+        ".I 1\n.T\ntitle\n",
+        ".I 001\r\n.W\r\ntext\r\n",
+    };
+    static const char *const no[] = {
+        ".I 1\nplain text after it\n",
+        ".I one\n.T\ntitle\n",
+        "Notes\n.I 1\n.T\ntitle\n",
+        ".I 1 2\n.T\n",
+        ".Ix 1\n.T\n",
+    };
+
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        ck_assert_msg(probe_score("smart", "/c/x.all", yes[i], strlen(yes[i]))
+                      > probe_score("plaintext", "/c/x.all", yes[i],
+                                    strlen(yes[i])), "yes[%zu]", i);
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        ck_assert_msg(probe_score("smart", "/c/x.all", no[i], strlen(no[i]))
+                      == 0, "no[%zu]", i);
+}
+END_TEST
+
 /* Not Reuters: plain text that mentions the tag, and an .sgm file with no
  * article, are left to others or refused. */
 START_TEST(reuters_probe_and_refusal)
@@ -1064,6 +1136,8 @@ outlets_suite(void)
     tcase_add_test(tc, reuters_probe_and_refusal);
     tcase_add_test(tc, usenet_fields_exact);
     tcase_add_test(tc, usenet_probe);
+    tcase_add_test(tc, smart_fields_exact);
+    tcase_add_test(tc, smart_probe);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("robust");
