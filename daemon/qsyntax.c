@@ -122,6 +122,35 @@ ends_word(char c)
     return is_space(c) || c == '(' || c == ')' || c == '"';
 }
 
+/* Whether w is one term to QueryParser: word characters and
+ * apostrophes only ("don't"; "u.s" and "a-b" are phrases). */
+static bool
+is_one_term(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '\'' || c >= 0x80))
+            return false;
+    }
+    return n > 0;
+}
+
+/* Whether QueryParser makes a term from anything in w: letters and
+ * digits (any non-ASCII byte counts, as most of Unicode is letters),
+ * '_'.  A token of punctuation alone ("&", "'") is skipped by it. */
+static bool
+has_word_char(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '_' || c >= 0x80)
+            return true;
+    }
+    return false;
+}
+
 static bool
 word_is(const char *w, size_t n, const char *lit)
 {
@@ -222,6 +251,19 @@ check_date(struct scan *s, const char *v, size_t n)
 
 enum prev { P_START, P_OPERAND, P_BINARY, P_NEAR, P_NOT, P_LPAREN };
 
+/*
+ * A run: operands side by side, between operators and parentheses.
+ * QueryParser cannot read a run of only -words ("-oil", "x OR -gas",
+ * "(-gas)"): nothing to leave them out of.  Right after AND it can
+ * ("x AND -gas" is "x AND NOT gas").
+ */
+struct run {
+    size_t n_plus, n_minus;
+    size_t first_minus;       /* byte offset of its first -word */
+    bool is_after_and;
+    bool is_near_chain;       /* a NEAR b [NEAR c ...]: nothing beside it */
+};
+
 struct state {
     enum prev prev;
     size_t prev_off;          /* byte offset of the previous token */
@@ -229,9 +271,22 @@ struct state {
     bool is_prev_word;        /* the previous operand is one plain word */
     size_t opens[MAX_DEPTH];  /* byte offsets of the open '(' */
     size_t depth;
-    size_t n_ops, n_top_plus;
-    size_t n_top_minus, first_minus;
+    size_t n_operands;        /* at any depth */
+    struct run runs[MAX_DEPTH + 1];  /* the current run at each depth */
 };
+
+static int
+end_run(struct scan *s, struct state *st)
+{
+    struct run *r = &st->runs[st->depth];
+
+    if (r->n_minus > 0 && r->n_plus == 0 && !r->is_after_and)
+        return fail(s, r->first_minus, "only -words here: nothing to "
+                    "leave them out of (write NOT word to match every "
+                    "document without it)");
+    memset(r, 0, sizeof *r);
+    return 0;
+}
 
 /* An operand starts at off: a word, a phrase or a '('. */
 static int
@@ -241,13 +296,23 @@ operand(struct scan *s, struct state *st, size_t off, char sign,
     if (st->prev == P_NEAR && (!is_word || sign != 0))
         return fail(s, off, "%.*s needs a single word after it",
                     (int)st->prev_len, s->q + st->prev_off);
-    if (st->depth == 0) {
-        if (sign == '-') {
-            if (st->n_top_minus++ == 0)
-                st->first_minus = off;
-        } else {
-            st->n_top_plus++;
-        }
+    if (sign == '-' &&
+        (st->prev == P_NOT ||
+         (st->prev == P_BINARY &&
+          !word_is(s->q + st->prev_off, st->prev_len, "AND"))))
+        return fail(s, off, "a -word cannot follow %.*s (write NOT word, "
+                    "or AND -word)", (int)st->prev_len,
+                    s->q + st->prev_off);
+    st->n_operands++;
+    struct run *r = &st->runs[st->depth];
+    if (r->is_near_chain && st->prev == P_OPERAND)
+        return fail(s, off, "NEAR and ADJ join single words only: put them "
+                    "in parentheses to add more");
+    if (sign == '-') {
+        if (r->n_minus++ == 0)
+            r->first_minus = off;
+    } else {
+        r->n_plus++;
     }
     return 0;
 }
@@ -261,6 +326,7 @@ open_paren(struct scan *s, struct state *st, size_t off, char sign)
         return fail(s, off, "parentheses nested deeper than %d",
                     MAX_DEPTH);
     st->opens[st->depth++] = off;
+    memset(&st->runs[st->depth], 0, sizeof st->runs[st->depth]);
     st->prev = P_LPAREN;
     st->prev_off = off;
     st->prev_len = 1;
@@ -284,6 +350,8 @@ close_paren(struct scan *s, struct state *st, size_t off)
         return fail(s, st->prev_off, "empty parentheses");
     if (st->prev == P_BINARY || st->prev == P_NEAR || st->prev == P_NOT)
         return dangling(s, st);
+    if (end_run(s, st) != 0)
+        return -1;
     st->depth--;
     st->prev = P_OPERAND;
     st->is_prev_word = false;
@@ -296,7 +364,22 @@ operator(struct scan *s, struct state *st, enum op_kind k, size_t off,
 {
     const char *w = s->q + off;
 
-    st->n_ops++;
+    struct run *r = &st->runs[st->depth];
+
+    if (off + n < s->len && s->q[off + n] == '(')
+        return fail(s, off, "%.*s needs a space before the '(' (else it "
+                    "is a word)", (int)n, w);
+    if (k == OP_NEAR && st->prev == P_OPERAND && !r->is_near_chain &&
+        r->n_plus + r->n_minus != 1)
+        return fail(s, off, "%.*s joins single words only: put it in "
+                    "parentheses to add more", (int)n, w);
+    if (k == OP_NEAR) {
+        r->is_near_chain = true;
+    } else {
+        if (end_run(s, st) != 0)
+            return -1;
+        r->is_after_and = word_is(w, n, "AND");
+    }
     if (k == OP_NOT) {
         /* NOT is binary after an operand; it may also start a query or
          * a group, or follow AND or OR ("a AND NOT b"). */
@@ -382,13 +465,14 @@ word(struct scan *s, struct state *st, size_t *i)
     size_t n = j - ws;
     *i = j;
 
-    if (sign == 0) {
-        enum op_kind k;
-        if (op_kind(s, w, n, &k) != 0)
-            return -1;
-        if (k != OP_NONE)
-            return operator(s, st, k, start, n);
-    }
+    enum op_kind k;
+    if (op_kind(s, w, n, &k) != 0)
+        return -1;
+    if (k != OP_NONE && sign != 0)
+        return fail(s, start, "'%c' must stand right before a word, "
+                    "a phrase or a '(', not an operator", sign);
+    if (k != OP_NONE)
+        return operator(s, st, k, start, n);
 
     size_t flen = 0;
     const char *field = field_of(w, n, &flen);
@@ -427,10 +511,14 @@ word(struct scan *s, struct state *st, size_t *i)
     bool has_star = n > 0 && w[n - 1] == '*';
     if (has_star && n - flen == 1)
         return fail(s, ws + n - 1, "'*' needs the start of a word before it");
-    if (operand(s, st, start, sign, !has_star && !is_boolean) != 0)
+    if (field == NULL && !has_word_char(w, n))
+        return 0;   /* punctuation alone: QueryParser skips it too */
+    bool is_word = !has_star && sign == 0 && !is_boolean &&
+                   is_one_term(w + flen, n - flen);
+    if (operand(s, st, start, sign, is_word) != 0)
         return -1;
     st->prev = P_OPERAND;
-    st->is_prev_word = !has_star && sign == 0 && !is_boolean;
+    st->is_prev_word = is_word;
     st->prev_off = start;
     st->prev_len = j - start;
     return 0;
@@ -469,9 +557,7 @@ qsyntax_check(const char *q, size_t len, struct qsyntax_error *err)
         return fail(&s, st.opens[st.depth - 1], "the '(' is never closed");
     if (st.prev == P_BINARY || st.prev == P_NEAR || st.prev == P_NOT)
         return dangling(&s, &st);
-    if (st.n_ops == 0 && st.n_top_plus == 0 && st.n_top_minus > 0)
-        return fail(&s, st.first_minus, "only -words: nothing to leave "
-                    "them out of (write NOT word to match every document "
-                    "without it)");
-    return 0;
+    if (st.n_operands == 0)
+        return fail(&s, 0, "no words to search for");
+    return end_run(&s, &st);
 }

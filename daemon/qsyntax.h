@@ -41,13 +41,17 @@ struct qsyntax_error {
  *   an unclosed '"' (the quote); an empty phrase "" (its first quote);
  *   a ')' with no '(' (it); an unclosed '(' (the innermost one); "()";
  *   an operator (AND OR NOT XOR NEAR ADJ, NEAR/n, ADJ/n) with no operand
- *   before or after it, or two in a row (NOT may follow AND or OR);
- *   NEAR/ADJ next to anything but a single word; NEAR/ or ADJ/ without a
- *   number 1-999; a lone '+' or '-'; a query of only -words; a '*' with
+ *   before or after it, two in a row (NOT may follow AND or OR), or
+ *   glued to a '(' ("AND(" is a word to QueryParser); NEAR/ADJ next to
+ *   anything but a single plain word, or with other words beside the
+ *   chain; NEAR/ or ADJ/ without a number 1-999; a lone '+' or '-', or
+ *   one before an operator; a run of only -words (at the top, in a
+ *   group, or after OR/XOR/NOT: only AND -word is allowed); a '*' with
  *   nothing before it; a field prefix (title: author: outlet: place:
  *   keyword: lang: date:) with nothing after it; a date: value that is
  *   not a date or range (DATE, DATE..DATE, DATE.., ..DATE) or a range
- *   whose start is after its end.
+ *   whose start is after its end; no words at all (punctuation alone is
+ *   skipped, as QueryParser does).
  */
 int qsyntax_check(const char *q, size_t len, struct qsyntax_error *err);
 

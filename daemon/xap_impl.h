@@ -109,6 +109,11 @@ void setup_parser(Xapian::QueryParser &qp);
 xap_status check_query(xap_db *db, const char *text);
 xap_status check_parsed(xap_db *db, Xapian::QueryParser &qp,
                         const char *text, const Xapian::Query &parsed);
+/* qp.parse_query(text, flags), then check_parsed; a syntax error it
+ * throws gets the position of its operator when one can be found
+ * (db->error_pos).  Throws QueryParserError. */
+Xapian::Query parse_checked(xap_db *db, Xapian::QueryParser &qp,
+                            const char *text, unsigned flags);
 Xapian::Query add_filters(const Xapian::Query &query,
                           const struct xap_query *q);
 

@@ -84,15 +84,24 @@ class Lang : public Xapian::FieldProcessor {
     }
 };
 
-/* Whether text holds an operator word (whole, upper case). */
+/* Whether text holds an operator word (whole, upper case) outside
+ * quotes. */
 bool
 has_operator(const char *text)
 {
     const char *p = text;
 
     while (*p != '\0') {
-        while (*p == ' ' || *p == '\t' || *p == '(' || *p == ')')
+        while (*p == ' ' || *p == '\t' || *p == '(' || *p == ')' ||
+               *p == '"') {
+            if (*p == '"') {
+                const char *close = strchr(p + 1, '"');
+                if (close == nullptr)
+                    return false;
+                p = close;
+            }
             p++;
+        }
         const char *w = p;
         while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '(' &&
                *p != ')' && *p != '/')
@@ -108,7 +117,68 @@ has_operator(const char *text)
     return false;
 }
 
+bool
+is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+}
+
+/*
+ * Where QueryParser's "Syntax: <expression> OR <expression>" went wrong,
+ * when qsyntax passed the query (an operator glued to punctuation, as in
+ * "oil OR&"): the first place OR stands as a word of its own.  A
+ * character offset, or -1.
+ */
+long
+syntax_error_pos(const char *text, const std::string &msg)
+{
+    const std::string head = "Syntax: <expression> ";
+    if (msg.compare(0, head.size(), head) != 0)
+        return -1;
+    size_t end = msg.find_first_of(" <", head.size());
+    std::string op = msg.substr(head.size(), end - head.size());
+    if (op.empty())
+        return -1;
+    size_t len = strlen(text);
+    for (size_t i = 0; i + op.size() <= len; i++) {
+        if (memcmp(text + i, op.data(), op.size()) != 0)
+            continue;
+        if (i > 0 && is_word_byte((unsigned char)text[i - 1]))
+            continue;
+        if (i + op.size() < len &&
+            is_word_byte((unsigned char)text[i + op.size()]))
+            continue;
+        long pos = 0;
+        for (size_t k = 0; k < i; k++)
+            if (((unsigned char)text[k] & 0xc0) != 0x80)
+                pos++;
+        return pos;
+    }
+    return -1;
+}
+
 }  // namespace
+
+Xapian::Query
+xapi::parse_checked(xap_db *db, Xapian::QueryParser &qp, const char *text,
+                    unsigned flags)
+{
+    Xapian::Query query;
+    try {
+        query = qp.parse_query(text, flags);
+    } catch (const Xapian::QueryParserError &e) {
+        long pos = syntax_error_pos(text, e.get_msg());
+        if (pos < 0)
+            throw;
+        db->error_pos = pos;
+        throw Xapian::QueryParserError(e.get_msg() + " (at position " +
+                                       std::to_string(pos) + ")");
+    }
+    if (check_parsed(db, qp, text, query) != XAP_OK)
+        throw Xapian::QueryParserError(db->error);
+    return query;
+}
 
 void
 xapi::setup_parser(Xapian::QueryParser &qp)

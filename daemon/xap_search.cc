@@ -55,10 +55,7 @@ parse_query(xap_db *db, const char *text, bool match_any)
                      Xapian::QueryParser::FLAG_WILDCARD |
                      Xapian::QueryParser::FLAG_PURE_NOT |
                      Xapian::QueryParser::FLAG_CJK_NGRAM;
-    Xapian::Query query = qp.parse_query(text, flags);
-    if (check_parsed(db, qp, text, query) != XAP_OK)
-        throw Xapian::QueryParserError(db->error);
-    return query;
+    return parse_checked(db, qp, text, flags);
 }
 
 /* Order the hits; ties by relevance.  km (the caller's, living as long

@@ -1272,6 +1272,12 @@ START_TEST(query_refusals_are_equery_with_a_position)
         { "apple date:2019-13", 11 },
         { "date:2020..2019 apple", 5 },
         { "title:", 0 },
+        { "apple AND(pear)", 6 },
+        { "apple pear NEAR plum", 11 },
+        { "apple OR -pear", 9 },
+        /* Past qsyntax; QueryParser's own error, located by searchd. */
+        { "apple OR&", 6 },
+        { "apple*XOR", 6 },
     };
     xap_db *w = three_apples();
 
@@ -1287,6 +1293,15 @@ START_TEST(query_refusals_are_equery_with_a_position)
                       xap_last_error_pos(w), bad[i].pos, xap_last_error(w));
         ck_assert_ptr_nonnull(strstr(xap_last_error(w), "position"));
     }
+    /* A reparse QueryParser would do silently (its operators become
+     * words) is caught after parsing, without a position. */
+    xap_hits *h = NULL;
+    ck_assert_int_eq(search_st(w, "NOT +apple &ADJ", 0, 10, 0, &h),
+                     XAP_EQUERY);
+    ck_assert_ptr_nonnull(strstr(xap_last_error(w), "as written"));
+    ck_assert_int_eq(xap_last_error_pos(w), -1);
+    /* An operator in quotes is a word, not a reparse. */
+    ck_assert_uint_eq(count_hits(w, "apple \"NOT\""), 0);
     /* A good search forgets the position. */
     ck_assert_uint_eq(count_hits(w, "apple"), 3);
     ck_assert_int_eq(xap_last_error_pos(w), -1);
