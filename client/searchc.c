@@ -77,7 +77,12 @@ enum {
     OPT_TIMEOUT,
     OPT_FAILURES,
     OPT_FOLLOW,
-    OPT_ANY
+    OPT_ANY,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_OUTLET,
+    OPT_SORT,
+    OPT_FACETS
 };
 
 /* The command line, parsed. */
@@ -88,12 +93,17 @@ struct options {
     bool is_limit_set;      /* --limit was given */
     bool is_follow;         /* --status --follow */
     bool is_any;            /* --any: rank documents matching any word */
+    bool is_facets;         /* --facets: ask for and print the facets */
     bool is_tty;            /* stdout is a terminal */
     bool use_color;         /* --color resolved against the terminal */
     long limit;             /* 1..SD_PROTO_MAX_LIMIT */
     long offset;            /* 0..SD_PROTO_MAX_OFFSET */
     long timeout_s;         /* whole exchange; 0 = wait for ever */
     const char *add_arg;    /* borrowed from argv: --add as given */
+    const char *since;      /* borrowed from argv, or NULL */
+    const char *until;      /* borrowed from argv, or NULL */
+    const char *outlet;     /* borrowed from argv, or NULL */
+    const char *sort;       /* borrowed from argv (checked), or NULL */
     char *socket_path;      /* owned */
     char *query;            /* owned; the QUERY words joined by spaces */
 };
@@ -389,9 +399,11 @@ usage(FILE *out)
 "\n"
 "Search the articles indexed by a running searchd and print ranked hits\n"
 "with the matches highlighted.  The QUERY words are joined with spaces;\n"
-"the syntax is Xapian's (words, \"phrases\", AND, OR, NOT, prefix*,\n"
-"title:, author:, outlet:, place:, keyword:, lang:).  Put -- before a\n"
-"query that starts with '-'.\n"
+"by default every word must match.  The language (searchc(1) and\n"
+"doc/query.md): words, \"phrases\", AND, OR, NOT, NEAR, (groups), +must,\n"
+"-mustnot, prefix*, title:, author:, outlet:, place:, keyword:, lang:,\n"
+"date:2019-07..2019-08.  Operators count only in upper case.  Put --\n"
+"before a query that starts with '-'.\n"
 "\n"
 "Options:\n"
 "  -n, --limit N         show at most N hits (1-%d, default %d)\n"
@@ -399,6 +411,14 @@ usage(FILE *out)
 "      --any             rank documents that match any of the words (for\n"
 "                        long natural-language queries); by default every\n"
 "                        word must match\n"
+"      --since DATE      only articles dated in or after DATE (YYYY,\n"
+"                        YYYY-MM or YYYY-MM-DD: a whole year or month)\n"
+"      --until DATE      only articles dated in or before DATE\n"
+"      --outlet NAME     only articles from that outlet (whole name, any\n"
+"                        case)\n"
+"      --sort ORDER      relevance (default), newest or oldest; ties go\n"
+"                        by relevance\n"
+"      --facets          also count the matches by outlet and by year\n"
 "      --json            print searchd's reply line as it came (JSON)\n"
 "      --color[=WHEN]    highlight: auto (default), always or never\n"
 "  -s, --socket PATH     searchd's socket (default: see below)\n"
@@ -606,6 +626,27 @@ take_option(struct options *o, int opt, const char *arg,
     case OPT_ANY:
         o->is_any = true;
         return true;
+    case OPT_SINCE:
+        o->since = arg;
+        return true;
+    case OPT_UNTIL:
+        o->until = arg;
+        return true;
+    case OPT_OUTLET:
+        o->outlet = arg;
+        return true;
+    case OPT_SORT:
+        if (strcmp(arg, "relevance") != 0 && strcmp(arg, "newest") != 0 &&
+            strcmp(arg, "oldest") != 0) {
+            fprintf(stderr, "searchc: --sort: '%s' is not relevance, "
+                    "newest or oldest\n", arg);
+            return false;
+        }
+        o->sort = arg;
+        return true;
+    case OPT_FACETS:
+        o->is_facets = true;
+        return true;
     default:
         /* getopt_long has printed what was wrong. */
         return false;
@@ -633,6 +674,11 @@ parse_args(int argc, char **argv, struct options *o)
         { "failures", no_argument, NULL, OPT_FAILURES },
         { "follow", no_argument, NULL, 'f' },
         { "any", no_argument, NULL, OPT_ANY },
+        { "since", required_argument, NULL, OPT_SINCE },
+        { "until", required_argument, NULL, OPT_UNTIL },
+        { "outlet", required_argument, NULL, OPT_OUTLET },
+        { "sort", required_argument, NULL, OPT_SORT },
+        { "facets", no_argument, NULL, OPT_FACETS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -783,6 +829,22 @@ resolve_add_path(const char *arg)
     return path;
 }
 
+/* args[key] = value, when value is not NULL.  Command-line text need not
+ * be UTF-8: searchd then says which member was bad. */
+static void
+set_string(json_t *args, const char *key, const char *value)
+{
+    if (value == NULL)
+        return;
+    json_t *v = json_string(value);
+    if (v == NULL) {
+        char *fixed = utf8_replace_invalid(value, strlen(value), NULL);
+        v = json_string(fixed);
+        free(fixed);
+    }
+    json_object_set_new(args, key, json_checked(v));
+}
+
 /* The request line for o (add_path borrowed; NULL unless MODE_ADD).
  * Owned, "\n"-terminated, length in *len_out. */
 static char *
@@ -804,6 +866,12 @@ build_request(const struct options *o, const char *add_path,
         if (o->is_any)
             json_object_set_new(args, "match",
                                 json_checked(json_string("any")));
+        set_string(args, "since", o->since);
+        set_string(args, "until", o->until);
+        set_string(args, "outlet", o->outlet);
+        set_string(args, "sort", o->sort);
+        if (o->is_facets)
+            json_object_set_new(args, "facets", json_true());
         break;
     case MODE_PING:
         op = PROTO_OP_PING;
@@ -1147,13 +1215,33 @@ fail:
     return NULL;
 }
 
-/* searchc: searchd: CODE: MESSAGE, cleaned, on stderr. */
+/* The query with a caret under character pos (a bad_query "position"):
+ * one column per character, which holds for the text people type. */
 static void
-print_daemon_error(const json_t *root)
+put_caret(struct sbuf *b, const char *query, long long pos)
+{
+    size_t chars = 0;
+
+    sbuf_puts(b, "  ");
+    put_clean(b, query, strlen(query));
+    sbuf_puts(b, "\n  ");
+    for (const char *p = query; *p != '\0'; p++)
+        if (((unsigned char)*p & 0xc0) != 0x80)
+            chars++;
+    for (long long i = 0; i < pos && (size_t)i < chars; i++)
+        sbuf_puts(b, " ");
+    sbuf_puts(b, "^\n");
+}
+
+/* searchc: searchd: CODE: MESSAGE, cleaned, on stderr; a bad query also
+ * shows where it went wrong. */
+static void
+print_daemon_error(const struct options *o, const json_t *root)
 {
     const json_t *err = json_object_get(root, "error");
     const json_t *code = json_object_get(err, "code");
     const json_t *msg = json_object_get(err, "message");
+    const json_t *pos = json_object_get(err, "position");
     struct sbuf b = { NULL, 0, 0 };
 
     sbuf_puts(&b, "searchc: searchd: ");
@@ -1161,7 +1249,47 @@ print_daemon_error(const json_t *root)
     sbuf_puts(&b, ": ");
     put_clean(&b, json_string_value(msg), json_string_length(msg));
     sbuf_puts(&b, "\n");
+    if (o->mode == MODE_SEARCH && o->query != NULL && json_is_integer(pos) &&
+        json_integer_value(pos) >= 0)
+        put_caret(&b, o->query, json_integer_value(pos));
     fputs(b.p, stderr);
+    sbuf_free(&b);
+}
+
+/* The facets of a search reply, under the hits: "outlet: A 12, B 3". */
+static void
+print_facets(const json_t *root)
+{
+    static const char *const names[] = {"outlet", "year"};
+    const json_t *facets = json_object_get(root, "facets");
+    struct sbuf b = { NULL, 0, 0 };
+
+    if (!json_is_object(facets))
+        return;
+    for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
+        const json_t *arr = json_object_get(facets, names[f]);
+        size_t n = json_array_size(arr);
+
+        sbuf_puts(&b, names[f]);
+        sbuf_puts(&b, ":");
+        if (n == 0)
+            sbuf_puts(&b, " (none)");
+        for (size_t i = 0; i < n; i++) {
+            const json_t *e = json_array_get(arr, i);
+            const json_t *v = get_text(e, "value");
+            long long count;
+            char num[32];
+
+            if (v == NULL || !get_count(e, "count", &count))
+                continue;
+            sbuf_puts(&b, i > 0 ? ", " : " ");
+            put_clean(&b, json_string_value(v), json_string_length(v));
+            snprintf(num, sizeof(num), " %lld", count);
+            sbuf_puts(&b, num);
+        }
+        sbuf_puts(&b, "\n");
+    }
+    sbuf_flush(&b);
     sbuf_free(&b);
 }
 
@@ -1251,11 +1379,17 @@ print_search(const struct options *o, const json_t *root)
         print_hit(&b, hit, rank, o->use_color);
     }
     sbuf_free(&b);
+    print_facets(root);
     if (o->offset > 0)
-        printf("hits %ld-%lld of %s%lld\n", o->offset + 1,
+        printf("hits %ld-%lld of %s%lld", o->offset + 1,
                o->offset + (long long)n, about, total);
     else
-        printf("%zu of %s%lld hits\n", n, about, total);
+        printf("%zu of %s%lld hits", n, about, total);
+    if (o->sort != NULL && strcmp(o->sort, "newest") == 0)
+        fputs(", newest first", stdout);
+    else if (o->sort != NULL && strcmp(o->sort, "oldest") == 0)
+        fputs(", oldest first", stdout);
+    putchar('\n');
     return SC_EXIT_OK;
 }
 
@@ -1506,7 +1640,7 @@ print_reply(const struct options *o, const json_t *root, const char *line,
             fwrite(line, 1, len, stdout);
             putchar('\n');
         }
-        print_daemon_error(root);
+        print_daemon_error(o, root);
         return SC_EXIT_DAEMON;
     }
     if (o->is_json) {
@@ -1566,7 +1700,7 @@ follow(const struct options *o, const char *request, size_t request_len)
         sleep(1);
         status = ask(o, request, request_len, &root, &reply, &reply_len);
         if (status == 0 && json_is_false(json_object_get(root, "ok"))) {
-            print_daemon_error(root);
+            print_daemon_error(o, root);
             status = SC_EXIT_DAEMON;
         }
         if (status != 0) {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "qsyntax.h"
 #include "util.h"
 
 /* ---- framing ---------------------------------------------------------- */
@@ -318,6 +319,87 @@ get_match(const json_t *root, enum proto_match *out, struct proto_error *err)
                 "\"match\" must be \"all\" or \"any\"");
 }
 
+/* "sort": "relevance" (the default), "newest" or "oldest". */
+static int
+get_sort(const json_t *root, enum proto_sort *out, struct proto_error *err)
+{
+    static const char *const names[] = {"relevance", "newest", "oldest"};
+    const json_t *m = json_object_get(root, "sort");
+    const char *s;
+
+    *out = PROTO_SORT_RELEVANCE;
+    if (m == NULL)
+        return 0;
+    s = json_is_string(m) ? json_string_value(m) : NULL;
+    for (size_t i = 0; s != NULL && i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum proto_sort)i;
+            return 0;
+        }
+    }
+    return fail(err, SD_ERR_BAD_REQUEST, false,
+                "\"sort\" must be \"relevance\", \"newest\" or \"oldest\"");
+}
+
+/* An optional date member: YYYY, YYYY-MM or YYYY-MM-DD, into *out
+ * (owned) or NULL. */
+static int
+get_date(const json_t *root, const char *key, char **out,
+         struct proto_error *err)
+{
+    const json_t *v = json_object_get(root, key);
+
+    *out = NULL;
+    if (v == NULL)
+        return 0;
+    if (!json_is_string(v) ||
+        !qsyntax_is_date(json_string_value(v), json_string_length(v)))
+        return fail(err, SD_ERR_BAD_REQUEST, false,
+                    "\"%s\" must be a date: YYYY, YYYY-MM or YYYY-MM-DD",
+                    key);
+    *out = xstrndup(json_string_value(v), json_string_length(v));
+    return 0;
+}
+
+/* The search filters and options besides q, limit, offset and match. */
+static int
+parse_search_options(const json_t *root, struct proto_request *req,
+                     struct proto_error *err)
+{
+    const json_t *v;
+
+    if (get_sort(root, &req->sort, err) != 0 ||
+        get_date(root, "since", &req->since, err) != 0 ||
+        get_date(root, "until", &req->until, err) != 0)
+        return -1;
+    /* A partial "until" covers its whole period ("2019" ends 2019-12-31),
+     * so only a difference within the common length makes them cross. */
+    if (req->since && req->until &&
+        strncmp(req->since, req->until,
+                strlen(req->since) < strlen(req->until)
+                    ? strlen(req->since) : strlen(req->until)) > 0)
+        return fail(err, SD_ERR_BAD_REQUEST, false,
+                    "\"since\" (%s) is after \"until\" (%s)", req->since,
+                    req->until);
+    v = json_object_get(root, "outlet");
+    if (v != NULL) {
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return fail(err, SD_ERR_BAD_REQUEST, false,
+                        "\"outlet\" must be a non-empty string");
+        if (json_string_length(v) > SD_PROTO_MAX_OUTLET)
+            return fail(err, SD_ERR_BAD_REQUEST, false,
+                        "\"outlet\" is over the limit of %d bytes",
+                        SD_PROTO_MAX_OUTLET);
+        req->outlet = xstrndup(json_string_value(v), json_string_length(v));
+    }
+    v = json_object_get(root, "facets");
+    if (v != NULL && !json_is_boolean(v))
+        return fail(err, SD_ERR_BAD_REQUEST, false,
+                    "\"facets\" must be true or false");
+    req->want_facets = json_is_true(v);
+    return 0;
+}
+
 static int
 parse_search(const json_t *root, struct proto_request *req,
              struct proto_error *err)
@@ -353,6 +435,8 @@ parse_search(const json_t *root, struct proto_request *req,
                  err) != 0)
         return -1;
     if (get_match(root, &req->match, err) != 0)
+        return -1;
+    if (parse_search_options(root, req, err) != 0)
         return -1;
     req->q = xstrndup(s, len);
     return 0;
@@ -600,6 +684,9 @@ proto_request_clear(struct proto_request *req)
         return;
     json_decref(req->id);
     free(req->q);
+    free(req->since);
+    free(req->until);
+    free(req->outlet);
     free(req->path);
     memset(req, 0, sizeof(*req));
 }
@@ -760,6 +847,13 @@ char *
 proto_reply_error(const json_t *id, const char *code, const char *message,
                   size_t *len_out)
 {
+    return proto_reply_error_at(id, code, message, -1, len_out);
+}
+
+char *
+proto_reply_error_at(const json_t *id, const char *code,
+                     const char *message, long position, size_t *len_out)
+{
     json_t *obj = head_new(id);
     json_t *e = json_object();
     char *line = NULL;
@@ -772,6 +866,8 @@ proto_reply_error(const json_t *id, const char *code, const char *message,
         json_object_set_new(e, "code", string_lossy(code, strlen(code)));
         json_object_set_new(e, "message",
                             string_lossy(message, strlen(message)));
+        if (position >= 0)
+            json_object_set_new(e, "position", json_integer(position));
         json_object_set(obj, "error", e);
         line = dump_line(obj, len_out);
     }

@@ -74,6 +74,13 @@ enum proto_match {
     PROTO_MATCH_ANY,        /* any word may; more matches rank higher */
 };
 
+/* The order of search hits; ties go by relevance. */
+enum proto_sort {
+    PROTO_SORT_RELEVANCE = 0, /* the default */
+    PROTO_SORT_NEWEST,
+    PROTO_SORT_OLDEST,
+};
+
 struct proto_request {
     enum proto_op op;
     json_t *id;        /* owned (json_decref via proto_request_clear);
@@ -84,6 +91,11 @@ struct proto_request {
     unsigned limit;    /* search, failures */
     unsigned offset;   /* search, failures */
     enum proto_match match; /* search: "match", "all" by default */
+    enum proto_sort sort;   /* search: "sort" */
+    char *since;       /* owned or NULL; search: a date YYYY[-MM[-DD]] */
+    char *until;       /* owned or NULL; likewise */
+    char *outlet;      /* owned or NULL; search: an outlet name, UTF-8 */
+    bool want_facets;  /* search: "facets" */
     /* add */
     char *path;        /* owned; raw bytes (from "path" or "path_b64") */
     size_t path_len;
@@ -130,6 +142,12 @@ char *proto_reply_ok(const json_t *id, const json_t *body, size_t *len_out);
  * and may hold any bytes (invalid UTF-8 shows as U+FFFD).  Owned line. */
 char *proto_reply_error(const json_t *id, const char *code,
                         const char *message, size_t *len_out);
+
+/* Like proto_reply_error, with "position" (a character offset into the
+ * query) in the error object when position >= 0. */
+char *proto_reply_error_at(const json_t *id, const char *code,
+                           const char *message, long position,
+                           size_t *len_out);
 
 /* ---- requests, client side -------------------------------------------- */
 

@@ -21,6 +21,10 @@ struct qjob {
     char *q;            /* owned */
     unsigned offset, limit;
     enum proto_match match;
+    enum proto_sort sort;
+    char *since, *until;  /* owned or NULL */
+    char *outlet;         /* owned or NULL */
+    bool want_facets;
     qpool_done_cb cb;
     void *arg;
     char *reply;        /* owned; set by the worker */
@@ -56,6 +60,9 @@ qjob_free(struct qjob *j)
         return;
     json_decref(j->id);
     free(j->q);
+    free(j->since);
+    free(j->until);
+    free(j->outlet);
     free(j->reply);
     free(j);
 }
@@ -111,12 +118,60 @@ hit_json(const xap_hits *h, size_t i, unsigned rank)
     return hit;
 }
 
+static const char *
+sort_name(enum proto_sort sort)
+{
+    switch (sort) {
+    case PROTO_SORT_NEWEST: return "newest";
+    case PROTO_SORT_OLDEST: return "oldest";
+    default:                return "relevance";
+    }
+}
+
+/* {"outlet":[{"value":..,"count":..},...],"year":[...]} */
+static json_t *
+facets_json(const xap_hits *h)
+{
+    static const char *const names[XAP_FACET__COUNT] = {"outlet", "year"};
+    json_t *facets = json_object();
+
+    for (int f = 0; f < XAP_FACET__COUNT; f++) {
+        json_t *arr = json_array();
+        const char *v;
+        uint64_t n;
+
+        for (size_t i = 0;
+             (v = xap_hits_facet_value(h, (enum xap_facet)f, i, &n)) != NULL;
+             i++) {
+            json_t *e = json_object();
+            size_t len = strlen(v);
+            /* Stored values are the plugins' UTF-8 as indexed; repair
+             * anything else rather than drop the reply. */
+            char *fixed = utf8_valid(v, len) ? NULL
+                          : utf8_replace_invalid(v, len, &len);
+
+            json_object_set_new(e, "value",
+                                json_stringn(fixed ? fixed : v, len));
+            json_object_set_new(e, "count", json_integer((json_int_t)n));
+            json_array_append_new(arr, e);
+            free(fixed);
+        }
+        json_object_set_new(facets, names[f], arr);
+    }
+    return facets;
+}
+
 static xap_status
 search_once(struct worker *w, const struct qjob *j, xap_hits **hits_out)
 {
     struct xap_query q = {
         .text = j->q, .offset = j->offset, .limit = j->limit,
         .snippet_len = 200, .match_any = j->match == PROTO_MATCH_ANY,
+        .sort = j->sort == PROTO_SORT_NEWEST   ? XAP_SORT_NEWEST
+                : j->sort == PROTO_SORT_OLDEST ? XAP_SORT_OLDEST
+                                               : XAP_SORT_RELEVANCE,
+        .since = j->since, .until = j->until, .outlet = j->outlet,
+        .facets = j->want_facets,
     };
     uint64_t gen = indexer_generation(w->qp->ix);
     xap_status st;
@@ -150,15 +205,25 @@ run_search(struct worker *w, struct qjob *j)
         if (st != XAP_EQUERY)
             log_err("query: \"%.80s\": %s: %s", j->q, xap_status_str(st),
                     msg);
-        j->reply = proto_reply_error(j->id, code_for(st),
-                                     msg[0] ? msg : xap_status_str(st),
-                                     &j->reply_len);
+        j->reply = proto_reply_error_at(
+            j->id, code_for(st), msg[0] ? msg : xap_status_str(st),
+            st == XAP_EQUERY ? xap_last_error_pos(w->db) : -1,
+            &j->reply_len);
         return;
     }
     total = xap_hits_total(hits, &lower, &upper);
     body = json_object();
     json_object_set_new(body, "total", json_integer((json_int_t)total));
     json_object_set_new(body, "total_exact", json_boolean(lower == upper));
+    if (lower != upper) {
+        json_object_set_new(body, "total_lower",
+                            json_integer((json_int_t)lower));
+        json_object_set_new(body, "total_upper",
+                            json_integer((json_int_t)upper));
+    }
+    json_object_set_new(body, "sort", json_string(sort_name(j->sort)));
+    if (j->want_facets)
+        json_object_set_new(body, "facets", facets_json(hits));
     arr = json_array();
     for (size_t i = 0; i < xap_hits_count(hits); i++)
         json_array_append_new(arr, hit_json(hits, i,
@@ -300,6 +365,11 @@ qpool_submit(struct qpool *qp, const struct proto_request *req,
     j->offset = req->offset;
     j->limit = req->limit;
     j->match = req->match;
+    j->sort = req->sort;
+    j->since = req->since ? xstrdup(req->since) : NULL;
+    j->until = req->until ? xstrdup(req->until) : NULL;
+    j->outlet = req->outlet ? xstrdup(req->outlet) : NULL;
+    j->want_facets = req->want_facets;
     j->cb = cb;
     j->arg = arg;
     if (qp->tail)

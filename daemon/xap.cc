@@ -40,6 +40,24 @@ xapi::make_termgen()
 
 namespace {
 
+std::string term_for(const char *prefix, const std::string &value);
+
+}  // namespace
+
+std::string
+xapi::outlet_term(const std::string &outlet)
+{
+    return term_for("XF", Xapian::Unicode::tolower(outlet));
+}
+
+std::string
+xapi::lang_term(const std::string &lang)
+{
+    return term_for("L", Xapian::Unicode::tolower(lang));
+}
+
+namespace {
+
 /* FNV-1a, 64 bits: only to keep over-long terms unique. */
 uint64_t
 fnv1a(const std::string &s)
@@ -151,6 +169,16 @@ snippet_source(const struct doc *d)
     return s;
 }
 
+/* Whether a date starts with a 4-digit year. */
+bool
+is_year(const char *date)
+{
+    for (int i = 0; i < 4; i++)
+        if (date[i] < '0' || date[i] > '9')
+            return false;
+    return true;
+}
+
 void
 index_field(Xapian::TermGenerator &tg, const char *text, unsigned weight,
             const char *prefix)
@@ -188,10 +216,17 @@ build_document(Xapian::TermGenerator &tg, const struct doc *d)
 
     xd.add_boolean_term(id_term(d->path, d->member));
     xd.add_boolean_term(term_for("P", d->path));
-    if (d->date != nullptr)
+    if (d->date != nullptr) {
         xd.add_value(SLOT_DATE, d->date);
-    if (d->outlet != nullptr)
+        if (is_year(d->date))
+            xd.add_value(SLOT_YEAR, std::string(d->date, 4));
+    }
+    if (d->outlet != nullptr && d->outlet[0] != '\0') {
         xd.add_value(SLOT_OUTLET, d->outlet);
+        xd.add_boolean_term(outlet_term(d->outlet));
+    }
+    if (d->lang != nullptr && d->lang[0] != '\0')
+        xd.add_boolean_term(lang_term(d->lang));
     xd.add_value(SLOT_LAYOUT, Xapian::sortable_serialise(XAP_LAYOUT));
     xd.set_data(data_json(d) + "\n" + snippet_source(d));
     return xd;

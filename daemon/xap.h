@@ -131,24 +131,61 @@ typedef int (*xap_meta_fn)(const char *key, size_t klen, const char *val,
 xap_status xap_meta_each(xap_db *db, const char *prefix, size_t plen,
                          xap_meta_fn fn, void *arg);
 
+/* The order of the hits; ties always go by relevance. */
+enum xap_sort {
+    XAP_SORT_RELEVANCE = 0,
+    XAP_SORT_NEWEST,       /* by date, newest first; undated last */
+    XAP_SORT_OLDEST        /* by date, oldest first; undated last */
+};
+
 /* A search request; every pointer borrowed for the call. */
 struct xap_query {
-    const char *text;      /* query string, QueryParser syntax */
+    const char *text;      /* query string: the language of doc/query.md */
     unsigned offset;       /* first hit to return (0-based) */
     unsigned limit;        /* most hits to return */
     size_t snippet_len;    /* bytes of body text to aim for; 0 = 200 */
     bool match_any;        /* words joined by OR (ranked by how many and
                             * how well they match), not AND */
+    enum xap_sort sort;
+    const char *since;     /* NULL, or YYYY[-MM[-DD]]: only documents
+                            * dated in or after that period */
+    const char *until;     /* NULL, or a date: dated in or before it */
+    const char *outlet;    /* NULL, or an outlet name: only its documents
+                            * (whole name, case-insensitive) */
+    bool facets;           /* count outlets and years over every match */
 };
 
 /*
  * Run a query.  On XAP_OK *hits_out is a result page owned by the caller
- * (xap_hits_free).  Returns XAP_EQUERY for a malformed query (the text
- * says why), XAP_EMODIFIED (reopen and retry once), XAP_EINVAL, and the
- * other error statuses.
+ * (xap_hits_free).  Returns XAP_EQUERY for a malformed query, a bad
+ * since/until/outlet or a wildcard that matches too many words (the text
+ * says why; xap_last_error_pos gives the character when known),
+ * XAP_EMODIFIED (reopen and retry once), XAP_EINVAL, and the other error
+ * statuses.
  */
 xap_status xap_search(xap_db *db, const struct xap_query *q,
                       xap_hits **hits_out);
+
+/* Where the query of the last failed xap_search went wrong: a 0-based
+ * character (code point) offset into its text, or -1 when unknown. */
+long xap_last_error_pos(const xap_db *db);
+
+/* Most values a facet lists (the most frequent outlets; the years). */
+#define XAP_MAX_FACET_VALUES 100
+
+enum xap_facet {
+    XAP_FACET_OUTLET = 0,  /* by count, most first; then by name */
+    XAP_FACET_YEAR,        /* by year, oldest first */
+    XAP_FACET__COUNT
+};
+
+/* Facets of the whole result set (not just the page), when the query
+ * asked for them (0 values otherwise).  Documents without the field are
+ * not counted.  Value i of facet f: the string is borrowed (valid until
+ * xap_hits_free), its document count in *count_out; NULL past the end. */
+size_t xap_hits_facet_count(const xap_hits *h, enum xap_facet f);
+const char *xap_hits_facet_value(const xap_hits *h, enum xap_facet f,
+                                 size_t i, uint64_t *count_out);
 
 /* Number of hits on this page. */
 size_t xap_hits_count(const xap_hits *h);

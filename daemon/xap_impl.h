@@ -14,6 +14,8 @@
  *            XO...                outlet words      (outlet:)
  *            XP...                dateline place    (place:)
  *            K...                 keywords          (keyword:)
+ *            XF<outlet>           whole outlet name, lower case (filter)
+ *            L<lang>              language, lower case  (lang:)
  *            unprefixed           title (x5), summary (x2), captions,
  *                                 body, authors, outlet, place
  *            Terms longer than Xapian allows are cut and suffixed with a
@@ -21,6 +23,7 @@
  *   values   0  date as given (ISO 8601 sorts as text)
  *            1  outlet
  *            2  XAP_LAYOUT
+ *            3  year: the first 4 digits of the date (facets)
  *   data     one JSON object (the display fields: title, outlet, authors,
  *            date, place, path, path_b64 when the path is not UTF-8,
  *            member, plugin, plugin_version, url, lang), then "\n", then
@@ -40,10 +43,11 @@
 
 namespace xapi {
 
-const unsigned XAP_LAYOUT = 1;
+const unsigned XAP_LAYOUT = 2;
 const Xapian::valueno SLOT_DATE = 0;
 const Xapian::valueno SLOT_OUTLET = 1;
 const Xapian::valueno SLOT_LAYOUT = 2;
+const Xapian::valueno SLOT_YEAR = 3;
 const size_t MAX_TERM = 240;          /* glass allows 245 bytes */
 const size_t DEFAULT_SNIPPET = 200;
 const char *const STEM_LANG = "english";
@@ -62,6 +66,11 @@ const struct {
 /* A term generator set up the way every document is indexed (xap.cc). */
 Xapian::TermGenerator make_termgen();
 
+/* The boolean terms of a whole outlet name and of a language, as indexed
+ * (xap.cc): lower case, cut like every long term. */
+std::string outlet_term(const std::string &outlet);
+std::string lang_term(const std::string &lang);
+
 }  // namespace xapi
 
 struct xap_db {
@@ -69,8 +78,13 @@ struct xap_db {
     Xapian::WritableDatabase *wdb;    /* owned; NULL when read-only */
     Xapian::TermGenerator tg;         /* writer: reused per document */
     std::string error;
+    long error_pos;                   /* query character, -1 = unknown */
 
-    xap_db() : rdb(nullptr), wdb(nullptr), tg(xapi::make_termgen()) {}
+    xap_db()
+        : rdb(nullptr), wdb(nullptr), tg(xapi::make_termgen()),
+          error_pos(-1)
+    {
+    }
     ~xap_db()
     {
         if (wdb != nullptr)
@@ -82,6 +96,27 @@ struct xap_db {
 
 namespace xapi {
 
+/* Most words a wildcard may expand to before the query is refused. */
+const Xapian::termcount MAX_WILDCARD = 10000;
+
+/* Query language (xap_query.cc).  setup_parser adds date:, lang: and the
+ * wildcard limit to qp.  check_query runs the qsyntax checks on text and
+ * check_parsed catches a query QueryParser reparsed as plain words: both
+ * return XAP_OK or XAP_EQUERY with db->error (and db->error_pos) set.
+ * add_filters adds q's since/until/outlet to query (throws
+ * QueryParserError on a bad date). */
+void setup_parser(Xapian::QueryParser &qp);
+xap_status check_query(xap_db *db, const char *text);
+xap_status check_parsed(xap_db *db, Xapian::QueryParser &qp,
+                        const char *text, const Xapian::Query &parsed);
+/* qp.parse_query(text, flags), then check_parsed; a syntax error it
+ * throws gets the position of its operator when one can be found
+ * (db->error_pos).  Throws QueryParserError. */
+Xapian::Query parse_checked(xap_db *db, Xapian::QueryParser &qp,
+                            const char *text, unsigned flags);
+Xapian::Query add_filters(const Xapian::Query &query,
+                          const struct xap_query *q);
+
 /*
  * Run f, turning every exception into a status and db->error.  The error
  * text is cleared first so xap_last_error reports only the last call.
@@ -92,6 +127,7 @@ guarded(xap_db *db, F f)
 {
     try {
         db->error.clear();
+        db->error_pos = -1;
         return f();
     } catch (const Xapian::DatabaseLockError &e) {
         db->error = e.get_description();
@@ -109,7 +145,11 @@ guarded(xap_db *db, F f)
         db->error = e.get_description();
         return XAP_ECORRUPT;
     } catch (const Xapian::QueryParserError &e) {
-        db->error = e.get_description();
+        db->error = e.get_msg();
+        return XAP_EQUERY;
+    } catch (const Xapian::WildcardError &e) {
+        db->error = "a wildcard matches too many words (over " +
+                    std::to_string(MAX_WILDCARD) + "): make it longer";
         return XAP_EQUERY;
     } catch (const Xapian::Error &e) {
         db->error = e.get_description();

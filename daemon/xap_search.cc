@@ -30,12 +30,15 @@ struct hit {
 struct xap_hits {
     uint64_t total, lower, upper;
     std::vector<hit> hits;
+    /* per enum xap_facet: value and document count, in the order shown */
+    std::vector<std::pair<std::string, uint64_t>> facets[XAP_FACET__COUNT];
 };
 namespace {
 
 Xapian::Query
-parse_query(const Xapian::Database &rdb, const char *text, bool match_any)
+parse_query(xap_db *db, const char *text, bool match_any)
 {
+    const Xapian::Database &rdb = *db->rdb;
     Xapian::QueryParser qp;
     qp.set_stemmer(Xapian::Stem(STEM_LANG));
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -44,11 +47,49 @@ parse_query(const Xapian::Database &rdb, const char *text, bool match_any)
     qp.set_database(rdb);
     for (const auto &p : PREFIXES)
         qp.add_prefix(p.field, p.prefix);
+    setup_parser(qp);
+    /* FLAG_DEFAULT has FLAG_BOOLEAN without FLAG_BOOLEAN_ANY_CASE: only
+     * upper-case AND, OR, NOT, XOR, NEAR, ADJ are operators, so "and" in
+     * a sentence stays a word. */
     unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
                      Xapian::QueryParser::FLAG_WILDCARD |
                      Xapian::QueryParser::FLAG_PURE_NOT |
                      Xapian::QueryParser::FLAG_CJK_NGRAM;
-    return qp.parse_query(text, flags);
+    return parse_checked(db, qp, text, flags);
+}
+
+/* Order the hits; ties by relevance.  km (the caller's, living as long
+ * as enq) gives undated documents a key after every date. */
+void
+set_sort(Xapian::Enquire &enq, enum xap_sort sort,
+         Xapian::MultiValueKeyMaker &km)
+{
+    switch (sort) {
+    case XAP_SORT_RELEVANCE:
+        break;
+    case XAP_SORT_NEWEST:
+        /* Descending: an empty value sorts below every date. */
+        enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+        break;
+    case XAP_SORT_OLDEST:
+        km.add_value(SLOT_DATE, false, "\xff");
+        enq.set_sort_by_key_then_relevance(&km, false);
+        break;
+    }
+}
+
+/* Copy what a spy counted: the most frequent values, or all by value. */
+void
+take_facet(const Xapian::ValueCountMatchSpy &spy, bool by_count,
+           std::vector<std::pair<std::string, uint64_t>> &out)
+{
+    Xapian::TermIterator it = by_count
+                                  ? spy.top_values_begin(XAP_MAX_FACET_VALUES)
+                                  : spy.values_begin();
+    Xapian::TermIterator end =
+        by_count ? spy.top_values_end(XAP_MAX_FACET_VALUES) : spy.values_end();
+    for (; it != end && out.size() < XAP_MAX_FACET_VALUES; ++it)
+        out.emplace_back(*it, it.get_termfreq());
 }
 
 }  // namespace
@@ -70,13 +111,29 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
     }
     xap_hits *h = nullptr;
     xap_status st = guarded(db, [&]() {
-        Xapian::Query query = parse_query(*db->rdb, q->text, q->match_any);
+        if (check_query(db, q->text) != XAP_OK)
+            return XAP_EQUERY;
+        Xapian::Query query =
+            add_filters(parse_query(db, q->text, q->match_any), q);
         Xapian::Enquire enq(*db->rdb);
         enq.set_query(query);
+        Xapian::MultiValueKeyMaker km;
+        set_sort(enq, q->sort, km);
+        Xapian::ValueCountMatchSpy outlets(SLOT_OUTLET), years(SLOT_YEAR);
         /* At least 100 documents are checked so the estimate is useful
-         * even for a tiny page. */
-        Xapian::MSet mset = enq.get_mset(q->offset, q->limit, 100);
+         * even for a tiny page; facets must see every match. */
+        Xapian::doccount check = 100;
+        if (q->facets) {
+            enq.add_matchspy(&outlets);
+            enq.add_matchspy(&years);
+            check = db->rdb->get_doccount();
+        }
+        Xapian::MSet mset = enq.get_mset(q->offset, q->limit, check);
         h = new xap_hits();
+        if (q->facets) {
+            take_facet(outlets, true, h->facets[XAP_FACET_OUTLET]);
+            take_facet(years, false, h->facets[XAP_FACET_YEAR]);
+        }
         h->total = mset.get_matches_estimated();
         h->lower = mset.get_matches_lower_bound();
         h->upper = mset.get_matches_upper_bound();
@@ -109,6 +166,33 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
     }
     *hits_out = h;
     return XAP_OK;
+}
+
+long
+xap_last_error_pos(const xap_db *db)
+{
+    return db == nullptr ? -1 : db->error_pos;
+}
+
+size_t
+xap_hits_facet_count(const xap_hits *h, enum xap_facet f)
+{
+    if (h == nullptr || f < 0 || f >= XAP_FACET__COUNT)
+        return 0;
+    return h->facets[f].size();
+}
+
+const char *
+xap_hits_facet_value(const xap_hits *h, enum xap_facet f, size_t i,
+                     uint64_t *count_out)
+{
+    if (count_out != nullptr)
+        *count_out = 0;
+    if (i >= xap_hits_facet_count(h, f))
+        return nullptr;
+    if (count_out != nullptr)
+        *count_out = h->facets[f][i].second;
+    return h->facets[f][i].first.c_str();
 }
 
 size_t

@@ -18,6 +18,7 @@
 #define SD_PROTO_MAX_PATH   4096   /* longest "path", bytes (PATH_MAX) */
 #define SD_PROTO_MAX_LIMIT  1000   /* largest "limit" */
 #define SD_PROTO_MAX_OFFSET 100000 /* largest "offset" */
+#define SD_PROTO_MAX_OUTLET 256    /* longest "outlet" filter, bytes */
 #define SD_PROTO_DEFAULT_LIMIT 10
 #define SD_PROTO_DEFAULT_FAILURES 100 /* "failures" entries by default */
 #define SD_PROTO_MAX_ID_LEN 256    /* longest string id, bytes */

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "proto.h"
+#include "qsyntax.h"
 #include "util.h"
 
 #ifndef RUNSTATEDIR
@@ -1758,6 +1759,296 @@ END_TEST
 
 Suite *proto_suite(void);
 
+/* ---- search options: sort, since, until, outlet, facets --------------- */
+
+#define SREQ(extra) "{\"v\":1,\"op\":\"search\",\"q\":\"a\"" extra "}"
+
+START_TEST(search_options_default_and_parse)
+{
+    struct proto_request req;
+    struct proto_error err;
+    const char *plain = SREQ("");
+    const char *full = SREQ(",\"sort\":\"newest\",\"since\":\"2019-07\","
+                              "\"until\":\"2019-07-31\",\"outlet\":\"BBC News\","
+                              "\"facets\":true,\"limit\":1000");
+
+    ck_assert_int_eq(proto_parse_request(plain, strlen(plain), &req, &err), 0);
+    ck_assert_int_eq(req.sort, PROTO_SORT_RELEVANCE);
+    ck_assert_ptr_null(req.since);
+    ck_assert_ptr_null(req.until);
+    ck_assert_ptr_null(req.outlet);
+    ck_assert(!req.want_facets);
+    proto_request_clear(&req);
+
+    ck_assert_int_eq(proto_parse_request(full, strlen(full), &req, &err), 0);
+    ck_assert_int_eq(req.sort, PROTO_SORT_NEWEST);
+    ck_assert_str_eq(req.since, "2019-07");
+    ck_assert_str_eq(req.until, "2019-07-31");
+    ck_assert_str_eq(req.outlet, "BBC News");
+    ck_assert(req.want_facets);
+    ck_assert_uint_eq(req.limit, SD_PROTO_MAX_LIMIT);
+    proto_request_clear(&req);
+}
+END_TEST
+
+START_TEST(search_options_refused_name_the_member)
+{
+    static const struct {
+        const char *line;
+        const char *member;     /* the error message must name it */
+    } rcases[] = {
+        { SREQ(",\"sort\":\"date\""), "\"sort\"" },
+        { SREQ(",\"sort\":\"NEWEST\""), "\"sort\"" },
+        { SREQ(",\"sort\":1"), "\"sort\"" },
+        { SREQ(",\"since\":\"2019-13\""), "\"since\"" },
+        { SREQ(",\"since\":\"2019-02-30\""), "\"since\"" },
+        { SREQ(",\"since\":\"19\""), "\"since\"" },
+        { SREQ(",\"since\":\"2019-07-01T10:00\""), "\"since\"" },
+        { SREQ(",\"since\":2019"), "\"since\"" },
+        { SREQ(",\"until\":\"yesterday\""), "\"until\"" },
+        { SREQ(",\"until\":\"2019-7\""), "\"until\"" },
+        { SREQ(",\"until\":\"\""), "\"until\"" },
+        { SREQ(",\"since\":\"2020\",\"until\":\"2019-12\""), "\"since\"" },
+        { SREQ(",\"since\":\"2019-08-01\",\"until\":\"2019-07\""),
+          "\"until\"" },
+        { SREQ(",\"outlet\":\"\""), "\"outlet\"" },
+        { SREQ(",\"outlet\":7"), "\"outlet\"" },
+        { SREQ(",\"facets\":1"), "\"facets\"" },
+        { SREQ(",\"facets\":\"yes\""), "\"facets\"" },
+        { SREQ(",\"limit\":1001"), "\"limit\"" },
+    };
+
+    for (size_t i = 0; i < sizeof rcases / sizeof rcases[0]; i++) {
+        struct proto_request req;
+        struct proto_error err;
+        int rc = proto_parse_request(rcases[i].line, strlen(rcases[i].line),
+                                     &req, &err);
+
+        ck_assert_msg(rc == -1, "accepted: %s", rcases[i].line);
+        ck_assert_str_eq(err.code, SD_ERR_BAD_REQUEST);
+        ck_assert_msg(strstr(err.message, rcases[i].member) != NULL,
+                      "%s: message \"%s\" does not name %s", rcases[i].line,
+                      err.message, rcases[i].member);
+        proto_error_clear(&err);
+    }
+}
+END_TEST
+
+START_TEST(search_options_periods_may_nest)
+{
+    /* A partial "until" is its whole period: these do not cross. */
+    static const char *const ok[] = {
+        SREQ(",\"since\":\"2019-07\",\"until\":\"2019\""),
+        SREQ(",\"since\":\"2019\",\"until\":\"2019\""),
+        SREQ(",\"since\":\"2019-07-31\",\"until\":\"2019-07\""),
+        SREQ(",\"since\":\"2020-02-29\""),
+        SREQ(",\"outlet\":\"Caf\\u00e9 News\",\"sort\":\"oldest\""),
+        SREQ(",\"sort\":\"relevance\",\"facets\":false"),
+    };
+
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct proto_request req;
+        struct proto_error err;
+        int rc = proto_parse_request(ok[i], strlen(ok[i]), &req, &err);
+
+        ck_assert_msg(rc == 0, "%s: %s", ok[i], err.message);
+        proto_request_clear(&req);
+    }
+}
+END_TEST
+
+START_TEST(reply_error_at_carries_the_position)
+{
+    size_t len;
+    char *line = proto_reply_error_at(NULL, SD_ERR_BAD_QUERY, "x", 7, &len);
+    json_t *obj = load_line(line, len);
+    json_t *e = json_object_get(obj, "error");
+
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")),
+                     "bad_query");
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "position")), 7);
+    json_decref(obj);
+    free(line);
+    line = proto_reply_error_at(NULL, SD_ERR_BAD_QUERY, "x", -1, &len);
+    obj = load_line(line, len);
+    ck_assert_ptr_null(json_object_get(json_object_get(obj, "error"),
+                                       "position"));
+    json_decref(obj);
+    free(line);
+}
+END_TEST
+
+/* ---- query checks (qsyntax) -------------------------------------------- */
+
+START_TEST(qsyntax_dates)
+{
+    static const char *const good[] = {
+        "2019", "0001", "2019-01", "2019-12", "2019-07-31", "2020-02-29",
+        "2000-02-29", "2019-02-28",
+    };
+    static const char *const bad[] = {
+        "", "19", "20199", "2019-", "2019-1", "2019-00", "2019-13",
+        "2019-07-", "2019-07-1", "2019-07-00", "2019-07-32", "2019-04-31",
+        "2019-02-29", "1900-02-29", "2019/07", "2019-07-01T10", "abcd",
+        "2019-ab", "+019",
+    };
+
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(qsyntax_is_date(good[i], strlen(good[i])), "%s",
+                      good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(!qsyntax_is_date(bad[i], strlen(bad[i])), "%s",
+                      bad[i]);
+}
+END_TEST
+
+START_TEST(qsyntax_accepts_the_language)
+{
+    static const char *const good[] = {
+        "oil", "oil and gas", "oil AND gas", "oil OR gas", "oil NOT gas",
+        "oil XOR gas", "NOT gas", "oil AND NOT gas", "oil OR NOT gas",
+        "(oil OR gas) AND price", "((oil))", "\"palm oil\"",
+        "\"palm oil\" prices", "+oil -gas", "oil -\"natural gas\"",
+        "oil -(gas OR coal)", "oil NEAR price", "oil NEAR/3 price",
+        "oil ADJ price", "oil ADJ/2 price", "a NEAR b NEAR c",
+        "title:oil NEAR price", "negotiat*", "title:negotiat*",
+        "title:oil", "title:\"palm oil\"", "title:(palm oil)",
+        "author:smith", "outlet:bbc", "place:london", "keyword:cocoa",
+        "lang:en", "date:2019", "date:2019-07", "date:2019-07-01",
+        "date:2019-07-01..2019-07-31", "date:2021..", "date:..2020-06",
+        "date:2019..2019-03", "date:2019-07..2019", "oil date:1987-03",
+        "near and or not", "U.S. oil", "well-known", "C++", "don't",
+        "oil+gas", "caf\xc3\xa9", "foo:bar", "1..2", "e-mail",
+        "oil\tgas\n", "-oil gas", "x AND -gas", "x AND -gas y",
+        "(a NEAR b) c", "c AND a NEAR b", "a NEAR b OR c d", "don't NEAR x",
+        "oil & gas", "x OR y -gas", "(x) -gas", "NOT +gas", "x OR +gas",
+        "\"NEAR\"", "caf\xc3\xa9 NEAR x",
+    };
+
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        struct qsyntax_error e = { 0 };
+        int rc = qsyntax_check(good[i], strlen(good[i]), &e);
+
+        ck_assert_msg(rc == 0, "\"%s\" refused: %s", good[i], e.message);
+    }
+}
+END_TEST
+
+START_TEST(qsyntax_refuses_with_the_position)
+{
+    static const struct {
+        const char *q;
+        size_t pos;        /* character offset */
+        const char *says;  /* part of the message */
+    } bad[] = {
+        { "\"palm oil", 0, "never closed" },
+        { "oil \"palm", 4, "never closed" },
+        { "a \"\" b", 2, "empty phrase" },
+        { "oil)", 3, "no '('" },
+        { "(oil", 0, "never closed" },
+        { "(a (b) c", 0, "never closed" },
+        { "a (b (c)", 2, "never closed" },
+        { "a ()", 2, "empty parentheses" },
+        { "oil AND", 4, "nothing after" },
+        { "AND oil", 0, "nothing before" },
+        { "oil OR OR gas", 7, "right after OR" },
+        { "oil AND OR gas", 8, "right after AND" },
+        { "(AND oil)", 1, "nothing before" },
+        { "(oil AND) gas", 5, "nothing after" },
+        { "oil NOT", 4, "nothing after" },
+        { "oil NOT NOT gas", 8, "NOT right after NOT" },
+        { "NOT", 0, "nothing after" },
+        { "oil NEAR", 4, "nothing after" },
+        { "\"palm oil\" NEAR x", 11, "single word before" },
+        { "x NEAR \"palm oil\"", 7, "single word after" },
+        { "x NEAR (y)", 7, "single word after" },
+        { "(x) NEAR y", 4, "single word before" },
+        { "x* NEAR y", 3, "single word before" },
+        { "x NEAR y*", 7, "single word after" },
+        { "x NEAR -y", 7, "single word after" },
+        { "x NEAR NOT y", 7, "NOT right after NEAR" },
+        { "x NEAR/ y", 2, "distance" },
+        { "x NEAR/0 y", 2, "distance" },
+        { "x NEAR/abc y", 2, "distance" },
+        { "x ADJ/1000 y", 2, "distance" },
+        { "oil -", 4, "'-'" },
+        { "+ oil", 0, "'+'" },
+        { "oil -)", 4, "'-'" },
+        { "-oil", 0, "only -words" },
+        { "-oil -gas", 0, "only -words" },
+        { "*", 0, "'*'" },
+        { "oil title:*", 10, "'*'" },
+        { "title:", 0, "title:" },
+        { "oil author: smith", 4, "author:" },
+        { "lang:", 0, "lang:" },
+        { "date:", 0, "date:" },
+        { "lang:\"en\"", 0, "lang:" },
+        { "date:(2019)", 0, "date:" },
+        { "date:2019-13", 5, "not a date" },
+        { "date:yesterday", 5, "not a date" },
+        { "date:2019-02-30", 5, "not a date" },
+        { "date:..", 5, "at least one side" },
+        { "date:2019-07-32..2019-08", 5, "not a date" },
+        { "date:2019-07..2019-0x", 14, "not a date" },
+        { "date:2020..2019", 5, "starts after it ends" },
+        { "date:2019-08..2019-07-31", 5, "starts after it ends" },
+        { "x AND(y)", 2, "space before" },
+        { "NOT(x)", 0, "space before" },
+        { "a b NEAR c", 4, "single words only" },
+        { "a NEAR b c", 9, "single words only" },
+        { "a-b NEAR c", 4, "single word before" },
+        { "c NEAR u.s", 7, "single word after" },
+        { "(-gas)", 1, "only -words" },
+        { "x (y OR -gas)", 8, "cannot follow OR" },
+        { "x OR -gas", 5, "cannot follow OR" },
+        { "x XOR -gas", 6, "cannot follow XOR" },
+        { "x NOT -gas y", 6, "cannot follow NOT" },
+        { "NOT -gas", 4, "cannot follow NOT" },
+        { "+AND", 0, "not an operator" },
+        { "-OR x", 0, "not an operator" },
+        { "&", 0, "no words" },
+        { "' & -", 4, "'-'" },
+        { "' &", 0, "no words" },
+        /* Positions count characters, not bytes: "é" is two bytes. */
+        { "caf\xc3\xa9 AND", 5, "nothing after" },
+        { "\xc3\xa9\xc3\xa9 \"x", 3, "never closed" },
+    };
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct qsyntax_error e = { 0 };
+        char at[40];
+        int rc = qsyntax_check(bad[i].q, strlen(bad[i].q), &e);
+
+        ck_assert_msg(rc == -1, "\"%s\" accepted", bad[i].q);
+        ck_assert_msg(e.pos == bad[i].pos, "\"%s\": position %zu, want %zu "
+                      "(%s)", bad[i].q, e.pos, bad[i].pos, e.message);
+        ck_assert_msg(strstr(e.message, bad[i].says) != NULL,
+                      "\"%s\": \"%s\" does not say \"%s\"", bad[i].q,
+                      e.message, bad[i].says);
+        snprintf(at, sizeof at, "(at position %zu)", bad[i].pos);
+        ck_assert_msg(strstr(e.message, at) != NULL, "\"%s\": \"%s\"",
+                      bad[i].q, e.message);
+        /* err may be NULL: only the verdict. */
+        ck_assert_int_eq(qsyntax_check(bad[i].q, strlen(bad[i].q), NULL),
+                         -1);
+    }
+}
+END_TEST
+
+START_TEST(qsyntax_bounds_nesting_and_needs_no_nul)
+{
+    char deep[200];
+    struct qsyntax_error e;
+
+    memset(deep, '(', sizeof deep);
+    ck_assert_int_eq(qsyntax_check(deep, sizeof deep, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.message, "nested deeper"));
+    /* len, not a NUL, ends the query: the ')' after it is not seen. */
+    ck_assert_int_eq(qsyntax_check("oil)", 3, &e), 0);
+    ck_assert_int_eq(qsyntax_check("oil AND gas", 7, &e), -1);
+}
+END_TEST
+
 Suite *
 proto_suite(void)
 {
@@ -1773,6 +2064,17 @@ proto_suite(void)
     tcase_add_test(tc, op_names_are_the_wire_words);
     tcase_add_test(tc, failures_pages_with_checked_limit_and_offset);
     tcase_add_test(tc, search_match_is_all_or_any);
+    tcase_add_test(tc, search_options_default_and_parse);
+    tcase_add_test(tc, search_options_refused_name_the_member);
+    tcase_add_test(tc, search_options_periods_may_nest);
+    tcase_add_test(tc, reply_error_at_carries_the_position);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("qsyntax");
+    tcase_add_test(tc, qsyntax_dates);
+    tcase_add_test(tc, qsyntax_accepts_the_language);
+    tcase_add_test(tc, qsyntax_refuses_with_the_position);
+    tcase_add_test(tc, qsyntax_bounds_nesting_and_needs_no_nul);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("framing");

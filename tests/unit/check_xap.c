@@ -94,6 +94,8 @@ struct spec {
     const char *place;
     const char *date;
     const char *plugin;
+    const char *lang;
+    const char *keyword;
 };
 
 static void
@@ -122,6 +124,9 @@ doc_from(const struct spec *s)
     set(&d->place, s->place);
     set(&d->date, s->date);
     set(&d->plugin, s->plugin);
+    set(&d->lang, s->lang);
+    if (s->keyword != NULL)
+        strv_push(&d->keywords, s->keyword, strlen(s->keyword));
     if (s->plugin != NULL)
         set(&d->plugin_version, "1.0");
     if (s->author != NULL)
@@ -236,12 +241,20 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The "path" of every hit for text, space-separated, in rank order or
- * sorted; owned by the caller. */
+/* The "path" of every hit for q (limit 100 when 0), space-separated, in
+ * rank order or sorted; owned by the caller. */
 static char *
-paths_for(xap_db *db, const char *text, bool sorted)
+paths_for_q(xap_db *db, const struct xap_query *q, bool sorted)
 {
-    xap_hits *h = search(db, text, 0, 100);
+    struct xap_query qq = *q;
+    xap_hits *h = NULL;
+    xap_status st;
+
+    if (qq.limit == 0)
+        qq.limit = 100;
+    st = xap_search(db, &qq, &h);
+    ck_assert_msg(st == XAP_OK, "search \"%s\": %s: %s", q->text,
+                  xap_status_str(st), xap_last_error(db));
     size_t n = xap_hits_count(h), len = 1;
     char **paths = xcalloc(n + 1, sizeof *paths);
     char *out;
@@ -263,6 +276,14 @@ paths_for(xap_db *db, const char *text, bool sorted)
     }
     free(paths);
     return out;
+}
+
+static char *
+paths_for(xap_db *db, const char *text, bool sorted)
+{
+    struct xap_query q = { .text = text };
+
+    return paths_for_q(db, &q, sorted);
 }
 
 #define ASSERT_PATHS(db, text, sorted, want)                                \
@@ -958,6 +979,375 @@ START_TEST(search_odd_queries_never_crash)
 }
 END_TEST
 
+/* ---- the query language (doc/query.md) --------------------------------- */
+
+#define ASSERT_QPATHS(db, q, sorted, want)                                  \
+    do {                                                                    \
+        char *got_ = paths_for_q((db), (q), (sorted));                      \
+        ck_assert_msg(strcmp(got_, (want)) == 0,                            \
+                      "query \"%s\": want [%s], got [%s]", (q)->text,       \
+                      (want), got_);                                        \
+        free(got_);                                                         \
+    } while (0)
+
+START_TEST(query_operators_only_in_upper_case)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+
+    add(w, &(struct spec){ .path = "and", .body = "salt and pepper" });
+    add(w, &(struct spec){ .path = "no-and", .body = "salt with pepper" });
+    add(w, &(struct spec){ .path = "or", .body = "salt or vinegar" });
+    ASSERT_OK(w, xap_commit(w));
+    /* Lower case: words, and every word must match. */
+    ASSERT_PATHS(w, "salt and pepper", false, "and");
+    ASSERT_PATHS(w, "salt or pepper", false, "");
+    ASSERT_PATHS(w, "salt not pepper", false, "");
+    /* Upper case: operators. */
+    ASSERT_PATHS(w, "salt AND pepper", true, "and no-and");
+    ASSERT_PATHS(w, "pepper OR vinegar", true, "and no-and or");
+    ASSERT_PATHS(w, "salt NOT pepper", false, "or");
+    ASSERT_PATHS(w, "NOT pepper", false, "or");
+    ASSERT_PATHS(w, "salt AND NOT vinegar", true, "and no-and");
+    ASSERT_PATHS(w, "salt XOR vinegar", true, "and no-and");
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(query_phrases_groups_love_hate_near_wildcards)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+
+    add(w, &(struct spec){ .path = "talks",
+                           .body = "trade negotiations resumed in Geneva "
+                                   "after a long pause" });
+    add(w, &(struct spec){ .path = "negotiator",
+                           .body = "the chief negotiator left Geneva early "
+                                   "for trade meetings in Rome" });
+    add(w, &(struct spec){ .path = "rome", .body = "trade fair in Rome" });
+    ASSERT_OK(w, xap_commit(w));
+    ASSERT_PATHS(w, "negotiat*", true, "negotiator talks");
+    ASSERT_PATHS(w, "title:negotiat* OR rome", true, "negotiator rome");
+    ASSERT_PATHS(w, "\"trade negotiations\"", false, "talks");
+    ASSERT_PATHS(w, "\"negotiations trade\"", false, "");
+    ASSERT_PATHS(w, "trade +geneva -rome", false, "talks");
+    ASSERT_PATHS(w, "trade -\"chief negotiator\"", true, "rome talks");
+    ASSERT_PATHS(w, "trade -(geneva OR fair)", false, "");
+    ASSERT_PATHS(w, "(geneva OR fair) AND rome", true, "negotiator rome");
+    /* NEAR: within 10 words, either order; NEAR/n within n. */
+    ASSERT_PATHS(w, "geneva NEAR trade", true, "negotiator talks");
+    ASSERT_PATHS(w, "trade NEAR/3 geneva", false, "negotiator");
+    ASSERT_PATHS(w, "trade NEAR/4 geneva", true, "negotiator talks");
+    ASSERT_PATHS(w, "rome NEAR/1 fair", false, "");
+    ASSERT_PATHS(w, "rome NEAR/2 fair", false, "rome");
+    ASSERT_PATHS(w, "trade ADJ negotiations", false, "talks");
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(query_fields_lang_and_keyword)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+
+    add(w, &(struct spec){ .path = "en", .title = "Cocoa review",
+                           .lang = "en", .keyword = "cocoa",
+                           .place = "Salvador", .body = "crop" });
+    add(w, &(struct spec){ .path = "fr", .title = "Cacao", .lang = "fr",
+                           .keyword = "el-salvador", .body = "crop" });
+    add(w, &(struct spec){ .path = "none", .title = "Nothing",
+                           .body = "crop cocoa en fr" });
+    ASSERT_OK(w, xap_commit(w));
+    ASSERT_PATHS(w, "lang:en", false, "en");
+    ASSERT_PATHS(w, "lang:EN crop", false, "en");
+    ASSERT_PATHS(w, "crop lang:fr", false, "fr");
+    ASSERT_PATHS(w, "crop NOT lang:en", true, "fr none");
+    ASSERT_PATHS(w, "lang:de", false, "");
+    ASSERT_PATHS(w, "keyword:cocoa", false, "en");
+    ASSERT_PATHS(w, "keyword:el-salvador", false, "fr");
+    ASSERT_PATHS(w, "place:salvador", false, "en");
+    ASSERT_PATHS(w, "title:cocoa", false, "en");
+    ASSERT_PATHS(w, "cocoa", true, "en none");
+    xap_close(w);
+}
+END_TEST
+
+/* Dated documents around July 2019, and one without a date. */
+static xap_db *
+dated_docs(void)
+{
+    static const struct { const char *path, *date, *outlet; } docs[] = {
+        { "jun30", "2019-06-30", "Reuters" },
+        { "jul01", "2019-07-01T08:00Z", "Reuters" },
+        { "jul31", "2019-07-31T23:59:59Z", "BBC News" },
+        { "aug01", "2019-08-01", "BBC News" },
+        { "2020jun", "2020-06-30T12:00+02:00", "Geo News" },
+        { "2021", "2021-01-05", "Geo News" },
+        { "undated", NULL, "Reuters" },
+    };
+    xap_db *w = open_at(NULL, XAP_WRITE);
+
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        add(w, &(struct spec){ .path = docs[i].path, .date = docs[i].date,
+                               .outlet = docs[i].outlet,
+                               .body = "news of the day" });
+    ASSERT_OK(w, xap_commit(w));
+    return w;
+}
+
+START_TEST(query_date_ranges_cover_whole_periods)
+{
+    static const struct { const char *q, *want; } cases[] = {
+        { "news date:2019-07-01..2019-07-31", "jul01 jul31" },
+        { "news date:2019-07", "jul01 jul31" },
+        { "news date:2019-07-31", "jul31" },
+        { "news date:2019", "aug01 jul01 jul31 jun30" },
+        { "news date:2021..", "2021" },
+        { "news date:2020-06-30..", "2020jun 2021" },
+        { "news date:..2020-06", "2020jun aug01 jul01 jul31 jun30" },
+        { "news date:..2019-06", "jun30" },
+        { "news date:2019-07..2019-08", "aug01 jul01 jul31" },
+        { "news date:2019..2019-07", "jul01 jul31 jun30" },
+        { "date:2022..", "" },
+        { "news NOT date:2019", "2020jun 2021 undated" },
+        { "(date:2019-06 OR date:2021) news", "2021 jun30" },
+    };
+    xap_db *w = dated_docs();
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ASSERT_PATHS(w, cases[i].q, true, cases[i].want);
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(query_since_until_outlet_filter)
+{
+    static const struct {
+        const char *since, *until, *outlet, *want;
+    } cases[] = {
+        { "2019-07", NULL, NULL, "2020jun 2021 aug01 jul01 jul31" },
+        { NULL, "2019-07", NULL, "jul01 jul31 jun30" },
+        { "2019-07", "2019-07", NULL, "jul01 jul31" },
+        { "2019", "2019", NULL, "aug01 jul01 jul31 jun30" },
+        { "2020", NULL, "geo news", "2020jun 2021" },
+        { NULL, NULL, "Reuters", "jul01 jun30 undated" },
+        { NULL, NULL, "REUTERS", "jul01 jun30 undated" },
+        { NULL, NULL, "BBC", "" },
+        { NULL, NULL, "BBC News", "aug01 jul31" },
+        { NULL, "2019-07-31", "BBC News", "jul31" },
+    };
+    xap_db *w = dated_docs();
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct xap_query q = { .text = "news", .since = cases[i].since,
+                               .until = cases[i].until,
+                               .outlet = cases[i].outlet };
+        ASSERT_QPATHS(w, &q, true, cases[i].want);
+    }
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(query_sort_by_date_ties_by_relevance)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    struct xap_query q = { .text = "apple" };
+
+    add(w, &(struct spec){ .path = "old", .date = "2018-01-01",
+                           .body = "apple" });
+    add(w, &(struct spec){ .path = "new-weak", .date = "2020-05-05",
+                           .body = "apple pear plum fig kiwi lime" });
+    add(w, &(struct spec){ .path = "new-strong", .date = "2020-05-05",
+                           .body = "apple apple apple fig kiwi lime" });
+    add(w, &(struct spec){ .path = "undated",
+                           .body = "apple apple apple apple apple" });
+    add(w, &(struct spec){ .path = "mid", .date = "2019-03-01T10:00Z",
+                           .body = "apple pear" });
+    ASSERT_OK(w, xap_commit(w));
+    q.sort = XAP_SORT_NEWEST;
+    ASSERT_QPATHS(w, &q, false, "new-strong new-weak mid old undated");
+    q.sort = XAP_SORT_OLDEST;
+    ASSERT_QPATHS(w, &q, false, "old mid new-strong new-weak undated");
+    q.sort = XAP_SORT_RELEVANCE;
+    char *rel = paths_for_q(w, &q, false);
+    ck_assert_msg(strncmp(rel, "undated ", 8) == 0, "relevance: %s", rel);
+    free(rel);
+    /* Pages of a sorted list join up. */
+    q.sort = XAP_SORT_OLDEST;
+    q.limit = 2;
+    ASSERT_QPATHS(w, &q, false, "old mid");
+    q.offset = 2;
+    ASSERT_QPATHS(w, &q, false, "new-strong new-weak");
+    q.offset = 4;
+    ASSERT_QPATHS(w, &q, false, "undated");
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(query_facets_count_every_match_not_the_page)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    struct xap_query q = { .text = "report", .limit = 1, .facets = true };
+    xap_hits *h = NULL;
+    uint64_t n, sum;
+    const char *v;
+
+    for (int i = 0; i < 30; i++) {
+        char path[32], date[16];
+
+        snprintf(path, sizeof path, "doc%02d", i);
+        snprintf(date, sizeof date, "%d-0%d-1%d", 2017 + i % 3, 1 + i % 9,
+                 i % 10);
+        add(w, &(struct spec){ .path = path, .date = i < 27 ? date : NULL,
+                               .outlet = i % 5 == 0 ? "BBC News"
+                                                    : "Reuters",
+                               .body = i % 2 == 0 ? "daily report"
+                                                  : "weekly report" });
+    }
+    add(w, &(struct spec){ .path = "other", .outlet = "Geo News",
+                           .date = "2016-01-01", .body = "other" });
+    ASSERT_OK(w, xap_commit(w));
+
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_eq(xap_hits_count(h), 1);
+    ck_assert_uint_eq(xap_hits_total(h, NULL, NULL), 30);
+    /* Outlets: most first. */
+    ck_assert_uint_eq(xap_hits_facet_count(h, XAP_FACET_OUTLET), 2);
+    v = xap_hits_facet_value(h, XAP_FACET_OUTLET, 0, &n);
+    ck_assert_str_eq(v, "Reuters");
+    ck_assert_uint_eq(n, 24);
+    v = xap_hits_facet_value(h, XAP_FACET_OUTLET, 1, &n);
+    ck_assert_str_eq(v, "BBC News");
+    ck_assert_uint_eq(n, 6);
+    ck_assert_ptr_null(xap_hits_facet_value(h, XAP_FACET_OUTLET, 2, &n));
+    ck_assert_uint_eq(n, 0);
+    /* Years: in order; the 3 undated documents are not counted. */
+    ck_assert_uint_eq(xap_hits_facet_count(h, XAP_FACET_YEAR), 3);
+    sum = 0;
+    for (size_t i = 0; i < 3; i++) {
+        char want[8];
+
+        snprintf(want, sizeof want, "%zu", 2017 + i);
+        ck_assert_str_eq(xap_hits_facet_value(h, XAP_FACET_YEAR, i, &n),
+                         want);
+        ck_assert_uint_eq(n, 9);
+        sum += n;
+    }
+    ck_assert_uint_eq(sum, 27);
+    xap_hits_free(h);
+
+    /* Facets follow the query and its filters. */
+    q.text = "daily report";
+    q.outlet = "bbc news";
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_eq(xap_hits_total(h, NULL, NULL), 3);
+    ck_assert_uint_eq(xap_hits_facet_count(h, XAP_FACET_OUTLET), 1);
+    xap_hits_facet_value(h, XAP_FACET_OUTLET, 0, &n);
+    ck_assert_uint_eq(n, 3);
+    xap_hits_free(h);
+
+    /* Not asked for: none. */
+    q.facets = false;
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_eq(xap_hits_facet_count(h, XAP_FACET_OUTLET), 0);
+    ck_assert_uint_eq(xap_hits_facet_count(h, XAP_FACET_YEAR), 0);
+    ck_assert_ptr_null(xap_hits_facet_value(h, XAP_FACET_YEAR, 0, NULL));
+    xap_hits_free(h);
+    ck_assert_uint_eq(xap_hits_facet_count(NULL, XAP_FACET_YEAR), 0);
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(query_refusals_are_equery_with_a_position)
+{
+    static const struct {
+        const char *q;
+        long pos;
+    } bad[] = {
+        { "\"apple pie", 0 },
+        { "apple (pear", 6 },
+        { "apple pear)", 10 },
+        { "apple OR OR plum", 9 },
+        { "apple AND", 6 },
+        { "-apple", 0 },
+        { "\"apple pie\" NEAR plum", 12 },
+        { "apple date:2019-13", 11 },
+        { "date:2020..2019 apple", 5 },
+        { "title:", 0 },
+        { "apple AND(pear)", 6 },
+        { "apple pear NEAR plum", 11 },
+        { "apple OR -pear", 9 },
+        /* Past qsyntax; QueryParser's own error, located by searchd. */
+        { "apple OR&", 6 },
+        { "apple*XOR", 6 },
+    };
+    xap_db *w = three_apples();
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        xap_hits *h = NULL;
+        xap_status st = search_st(w, bad[i].q, 0, 10, 0, &h);
+
+        ck_assert_msg(st == XAP_EQUERY, "\"%s\": %s", bad[i].q,
+                      xap_status_str(st));
+        ck_assert_ptr_null(h);
+        ck_assert_msg(xap_last_error_pos(w) == bad[i].pos,
+                      "\"%s\": position %ld, want %ld (%s)", bad[i].q,
+                      xap_last_error_pos(w), bad[i].pos, xap_last_error(w));
+        ck_assert_ptr_nonnull(strstr(xap_last_error(w), "position"));
+    }
+    /* A reparse QueryParser would do silently (its operators become
+     * words) is caught after parsing, without a position. */
+    xap_hits *h = NULL;
+    ck_assert_int_eq(search_st(w, "NOT +apple &ADJ", 0, 10, 0, &h),
+                     XAP_EQUERY);
+    ck_assert_ptr_nonnull(strstr(xap_last_error(w), "as written"));
+    ck_assert_int_eq(xap_last_error_pos(w), -1);
+    /* An operator in quotes is a word, not a reparse. */
+    ck_assert_uint_eq(count_hits(w, "apple \"NOT\""), 0);
+    /* A good search forgets the position. */
+    ck_assert_uint_eq(count_hits(w, "apple"), 3);
+    ck_assert_int_eq(xap_last_error_pos(w), -1);
+    ck_assert_int_eq(xap_last_error_pos(NULL), -1);
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(query_bad_filters_and_huge_wildcards_are_equery)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    struct xap_query q = { .text = "w*", .limit = 10 };
+    xap_hits *h = NULL;
+    size_t n = 10001;
+    char *body = xmalloc(n * 8 + 1), *p = body;
+
+    /* More distinct words than a wildcard may expand to. */
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "w%06zu ", i);
+    add(w, &(struct spec){ .path = "many", .body = body });
+    free(body);
+    ASSERT_OK(w, xap_commit(w));
+    ck_assert_int_eq(xap_search(w, &q, &h), XAP_EQUERY);
+    ck_assert_ptr_null(h);
+    ck_assert_ptr_nonnull(strstr(xap_last_error(w), "wildcard"));
+    q.text = "w00001*";
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_eq(xap_hits_count(h), 1);
+    xap_hits_free(h);
+
+    q.text = "w000001";
+    q.since = "2019-13";
+    ck_assert_int_eq(xap_search(w, &q, &h), XAP_EQUERY);
+    ck_assert_ptr_nonnull(strstr(xap_last_error(w), "2019-13"));
+    q.since = NULL;
+    q.until = "soon";
+    ck_assert_int_eq(xap_search(w, &q, &h), XAP_EQUERY);
+    q.until = NULL;
+    q.outlet = "";
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_eq(xap_hits_count(h), 0);
+    xap_hits_free(h);
+    xap_close(w);
+}
+END_TEST
+
 /* ---- snippets ----------------------------------------------------------- */
 
 START_TEST(snippet_marks_the_match_in_bold)
@@ -1631,6 +2021,20 @@ xap_suite(void)
     tcase_add_test(tc, search_malformed_query_is_equery_and_handle_lives);
     tcase_add_test(tc, search_odd_queries_never_crash);
     tcase_add_test(tc, search_finds_words_in_every_script);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("query");
+    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, query_operators_only_in_upper_case);
+    tcase_add_test(tc, query_phrases_groups_love_hate_near_wildcards);
+    tcase_add_test(tc, query_fields_lang_and_keyword);
+    tcase_add_test(tc, query_date_ranges_cover_whole_periods);
+    tcase_add_test(tc, query_since_until_outlet_filter);
+    tcase_add_test(tc, query_sort_by_date_ties_by_relevance);
+    tcase_add_test(tc, query_facets_count_every_match_not_the_page);
+    tcase_add_test(tc, query_refusals_are_equery_with_a_position);
+    tcase_add_test(tc, query_bad_filters_and_huge_wildcards_are_equery);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("snippet");
