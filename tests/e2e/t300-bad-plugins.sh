@@ -27,7 +27,7 @@ check "status lists exactly the good plugins" "$PYTHON3" -c '
 import json, sys
 names = sorted(p["name"] for p in json.load(open(sys.argv[1]))["plugins"])
 assert names == ["business-standard", "geo-news", "marker", "plaintext",
-                 "reuters-sgml", "usenet"], names
+                 "reuters-sgml", "smart", "usenet"], names
 ' "$T/status"
 check "a file for the marker plugin is indexed by it" \
     sh -c '"$0" --socket "$1" --json marker | grep -q "\"plugin\":\"marker\""' "$SEARCHC" "$SOCK"
