@@ -749,6 +749,29 @@ START_TEST(search_match_any_ranks_by_words_matched)
 }
 END_TEST
 
+/* "match":"any" drops function words: "what is the durian" does not
+ * bring every document with "the" in it; all-words queries keep them. */
+START_TEST(search_match_any_drops_stop_words)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    struct xap_query q = { .text = "what is the durian", .limit = 10,
+                           .match_any = true };
+    xap_hits *h = NULL;
+
+    add(w, &(struct spec){ .path = "t1", .body = "the apple is ripe" });
+    add(w, &(struct spec){ .path = "t2", .body = "what the banana is" });
+    add(w, &(struct spec){ .path = "d", .body = "durian" });
+    ASSERT_OK(w, xap_commit(w));
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_eq(xap_hits_count(h), 1);
+    ck_assert_ptr_nonnull(strstr(xap_hits_data(h, 0), "\"path\":\"d\""));
+    xap_hits_free(h);
+    /* Every word required: "the" still has to match. */
+    ASSERT_PATHS(w, "the banana", false, "t2");
+    xap_close(w);
+}
+END_TEST
+
 START_TEST(search_field_prefixes)
 {
     static const struct {
@@ -2012,6 +2035,7 @@ xap_suite(void)
     tcase_add_test(tc, search_phrase_needs_the_words_in_order);
     tcase_add_test(tc, search_boolean_operators);
     tcase_add_test(tc, search_match_any_ranks_by_words_matched);
+    tcase_add_test(tc, search_match_any_drops_stop_words);
     tcase_add_test(tc, search_field_prefixes);
     tcase_add_test(tc, search_pages_with_offset_and_limit);
     tcase_add_test(tc, search_limit_zero_gives_only_the_total);
