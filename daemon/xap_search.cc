@@ -13,6 +13,7 @@
 #include <xapian.h>
 
 #include "xap_impl.h"
+#include "xap_snippet.h"
 
 using namespace xapi;
 
@@ -104,6 +105,35 @@ parse_query(xap_db *db, const char *text, bool match_any)
     return parse_checked(db, qp, text, flags);
 }
 
+/* The prefixes of the query's wildcards (negotiat*), for the snippets:
+ * the parsed query holds them only unexpanded, out of reach in 1.4.
+ * A word's field (title:) and its +, - or opening bracket are skipped. */
+void
+add_wildcards(snippet_terms &st, const char *text)
+{
+    const char *p = text;
+
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t' || *p == '(' || *p == '+' ||
+               *p == '-' || *p == '"')
+            p++;
+        const char *start = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t' && *p != ')' &&
+               *p != '"')
+            p++;
+        std::string tok(start, (size_t)(p - start));
+        size_t colon = tok.find(':');
+        if (colon != std::string::npos)
+            tok.erase(0, colon + 1);
+        if (tok.size() > 1 && tok.back() == '*') {
+            tok.pop_back();
+            st.add_prefix(Xapian::Unicode::tolower(tok));
+        }
+        if (*p != '\0')
+            p++;
+    }
+}
+
 /* Order the hits; ties by relevance.  km (the caller's, living as long
  * as enq) gives undated documents a key after every date. */
 void
@@ -187,7 +217,8 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
         h->upper = mset.get_matches_upper_bound();
         h->hits.reserve(mset.size());
         size_t slen = q->snippet_len != 0 ? q->snippet_len : DEFAULT_SNIPPET;
-        Xapian::Stem stem(STEM_LANG);
+        snippet_terms sterms(query, Xapian::Stem(STEM_LANG));
+        add_wildcards(sterms, q->text);
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
             std::string data = it.get_document().get_data();
             size_t nl = data.find('\n');
@@ -198,12 +229,7 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
             hit x;
             x.score = it.get_weight();
             x.data = std::move(data);
-            x.snippet = mset.snippet(
-                text, slen, stem,
-                Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                    Xapian::MSet::SNIPPET_EXHAUSTIVE |
-                    Xapian::MSet::SNIPPET_CJK_NGRAM,
-                "<b>", "</b>", "\xe2\x80\xa6");
+            x.snippet = make_snippet(text, sterms, slen);
             h->hits.push_back(std::move(x));
         }
         return XAP_OK;

@@ -1396,6 +1396,56 @@ START_TEST(snippet_marks_the_match_in_bold)
 }
 END_TEST
 
+START_TEST(snippet_marks_stemmed_forms_and_wildcards)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    char *s;
+
+    add(w, &(struct spec){ .path = "n.txt", .title = "Talks",
+                           .body = "The Negotiations resumed; negotiators "
+                                   "met the negotiating team." });
+    ASSERT_OK(w, xap_commit(w));
+    s = snippet_for(w, "negotiate", 0);
+    ck_assert_msg(strstr(s, "<b>Negotiations</b>") != NULL, "%s", s);
+    ck_assert_msg(strstr(s, "<b>negotiating</b>") != NULL, "%s", s);
+    free(s);
+    s = snippet_for(w, "negotiat*", 0);
+    ck_assert_msg(strstr(s, "<b>negotiators</b>") != NULL, "%s", s);
+    free(s);
+    xap_close(w);
+}
+END_TEST
+
+/* The window goes where the query's words are together, even deep in the
+ * text; a hit on the title alone shows the text's start. */
+START_TEST(snippet_window_is_where_the_words_meet)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    char *body = repeat("filler words about nothing much. ", 200);
+    char *text = xasprintf("A wombat here. %s The wombat met a quokka at "
+                           "dawn. %s", body, body);
+    char *s;
+
+    add(w, &(struct spec){ .path = "w.txt", .title = "Marsupial diary",
+                           .body = text });
+    ASSERT_OK(w, xap_commit(w));
+    s = snippet_for(w, "wombat quokka", 100);
+    ck_assert_msg(strstr(s, "<b>wombat</b> met a <b>quokka</b>") != NULL,
+                  "%s", s);
+    /* Cut text on both sides is marked. */
+    ck_assert_msg(strncmp(s, "\xe2\x80\xa6", 3) == 0, "%s", s);
+    ck_assert_msg(strcmp(s + strlen(s) - 3, "\xe2\x80\xa6") == 0, "%s", s);
+    free(s);
+    s = snippet_for(w, "marsupial", 60);
+    ck_assert_msg(strncmp(s, "A wombat here.", 14) == 0, "%s", s);
+    ck_assert_msg(strstr(s, "<b>") == NULL, "%s", s);
+    free(s);
+    free(text);
+    free(body);
+    xap_close(w);
+}
+END_TEST
+
 START_TEST(snippet_is_html_escaped)
 {
     xap_db *w = open_at(NULL, XAP_WRITE);
@@ -2066,6 +2116,8 @@ xap_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, snippet_marks_the_match_in_bold);
     tcase_add_test(tc, snippet_is_html_escaped);
+    tcase_add_test(tc, snippet_marks_stemmed_forms_and_wildcards);
+    tcase_add_test(tc, snippet_window_is_where_the_words_meet);
     tcase_add_test(tc, snippet_length_is_bounded);
     tcase_add_test(tc, snippet_never_splits_a_utf8_character);
     suite_add_tcase(s, tc);
