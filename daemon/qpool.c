@@ -183,8 +183,11 @@ search_once(struct worker *w, const struct qjob *j, xap_hits **hits_out)
         w->generation = gen;
     }
     st = xap_search(w->db, &q, hits_out);
-    if (st == XAP_EMODIFIED) {
-        /* Fell behind the writer: reopen and retry once. */
+    /* Fell behind a writer: reopen and retry.  Shards commit on their
+     * own, so during a bulk load one shard may move on while the search
+     * retried after another did: a few tries, not one. */
+    for (int tries = 0; st == XAP_EMODIFIED && tries < QPOOL_MAX_RETRIES;
+         tries++) {
         st = xap_reopen(w->db);
         if (st == XAP_OK)
             st = xap_search(w->db, &q, hits_out);

@@ -21,6 +21,9 @@
 /* Most searches waiting for a worker; past that qpool_submit says -EBUSY. */
 #define QPOOL_MAX_QUEUE 1024
 #define QPOOL_DEFAULT_THREADS 2
+/* Times a search is retried on a fresh handle when a writer moved the
+ * index under it (XAP_EMODIFIED). */
+#define QPOOL_MAX_RETRIES 5
 
 struct qpool;
 
