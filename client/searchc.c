@@ -82,7 +82,9 @@ enum {
     OPT_UNTIL,
     OPT_OUTLET,
     OPT_SORT,
-    OPT_FACETS
+    OPT_FACETS,
+    OPT_CORRECT,
+    OPT_LIKE
 };
 
 /* The command line, parsed. */
@@ -94,6 +96,7 @@ struct options {
     bool is_follow;         /* --status --follow */
     bool is_any;            /* --any: rank documents matching any word */
     bool is_facets;         /* --facets: ask for and print the facets */
+    bool is_correct;        /* --correct: search the spelling suggestion */
     bool is_tty;            /* stdout is a terminal */
     bool use_color;         /* --color resolved against the terminal */
     long limit;             /* 1..SD_PROTO_MAX_LIMIT */
@@ -105,7 +108,11 @@ struct options {
     const char *outlet;     /* borrowed from argv, or NULL */
     const char *sort;       /* borrowed from argv (checked), or NULL */
     char *socket_path;      /* owned */
-    char *query;            /* owned; the QUERY words joined by spaces */
+    char *query;            /* owned; the QUERY words joined by spaces, or
+                             * NULL for --like without words */
+    const char *like_arg;   /* borrowed from argv: --like as given */
+    char *like_path;        /* owned; --like resolved to an absolute path */
+    char *like_member;      /* owned or NULL; the #MEMBER of --like */
 };
 
 /* A growable byte buffer; p is owned and always NUL-terminated once
@@ -394,6 +401,7 @@ usage(FILE *out)
 {
     fprintf(out,
 "Usage: searchc [OPTIONS] QUERY...\n"
+"       searchc [OPTIONS] --like PATH[#MEMBER] [QUERY...]\n"
 "       searchc [OPTIONS] --ping | --status [--follow] | --add PATH\n"
 "       searchc [OPTIONS] --failures\n"
 "\n"
@@ -419,6 +427,13 @@ usage(FILE *out)
 "      --sort ORDER      relevance (default), newest or oldest; ties go\n"
 "                        by relevance\n"
 "      --facets          also count the matches by outlet and by year\n"
+"      --like PATH[#MEMBER]  find articles like the one indexed from PATH\n"
+"                        (MEMBER: one article of a container file, as hits\n"
+"                        show it); QUERY words are then optional and, if\n"
+"                        given, must match\n"
+"      --correct         when a word is unknown to the index and a spelling\n"
+"                        correction finds articles, search for that instead\n"
+"                        (without it, the correction is only suggested)\n"
 "      --json            print searchd's reply line as it came (JSON)\n"
 "      --color[=WHEN]    highlight: auto (default), always or never\n"
 "  -s, --socket PATH     searchd's socket (default: see below)\n"
@@ -576,6 +591,8 @@ take_operands(struct options *o, char **words, int n)
                 mode_opt[o->mode], words[0]);
         return false;
     }
+    if (n == 0 && o->like_arg != NULL)
+        return true;    /* --like alone */
     if (n == 0) {
         fputs("searchc: no query given\n", stderr);
         return false;
@@ -644,6 +661,16 @@ take_option(struct options *o, int opt, const char *arg,
         }
         o->sort = arg;
         return true;
+    case OPT_CORRECT:
+        o->is_correct = true;
+        return true;
+    case OPT_LIKE:
+        if (arg[0] == '\0') {
+            fputs("searchc: --like: the path is empty\n", stderr);
+            return false;
+        }
+        o->like_arg = arg;
+        return true;
     case OPT_FACETS:
         o->is_facets = true;
         return true;
@@ -679,6 +706,8 @@ parse_args(int argc, char **argv, struct options *o)
         { "outlet", required_argument, NULL, OPT_OUTLET },
         { "sort", required_argument, NULL, OPT_SORT },
         { "facets", no_argument, NULL, OPT_FACETS },
+        { "correct", no_argument, NULL, OPT_CORRECT },
+        { "like", required_argument, NULL, OPT_LIKE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -730,6 +759,8 @@ options_clear(struct options *o)
 {
     free(o->socket_path);
     free(o->query);
+    free(o->like_path);
+    free(o->like_member);
     memset(o, 0, sizeof(*o));
 }
 
@@ -829,6 +860,34 @@ resolve_add_path(const char *arg)
     return path;
 }
 
+/*
+ * --like PATH or PATH#MEMBER (a document of a container file, as hits
+ * show it): the absolute path as indexed into o->like_path, the member
+ * into o->like_member.  A PATH that exists wins over a split at '#', so a
+ * file with '#' in its name works.  False with a message on trouble.
+ */
+static bool
+resolve_like(struct options *o)
+{
+    const char *arg = o->like_arg;
+    const char *hash = strrchr(arg, '#');
+    char *path = realpath(arg, NULL);
+
+    if (path == NULL && hash != NULL && hash[1] != '\0') {
+        char *file = xstrndup(arg, (size_t)(hash - arg));
+
+        o->like_path = resolve_add_path(file);
+        free(file);
+        if (o->like_path == NULL)
+            return false;
+        o->like_member = xstrdup(hash + 1);
+        return true;
+    }
+    free(path);
+    o->like_path = resolve_add_path(arg);
+    return o->like_path != NULL;
+}
+
 /* args[key] = value, when value is not NULL.  Command-line text need not
  * be UTF-8: searchd then says which member was bad. */
 static void
@@ -858,7 +917,11 @@ build_request(const struct options *o, const char *add_path,
     switch (o->mode) {
     case MODE_SEARCH:
         op = PROTO_OP_SEARCH;
-        json_object_set_new(args, "q", json_checked(json_string(o->query)));
+        if (o->query != NULL)
+            json_object_set_new(args, "q",
+                                json_checked(json_string(o->query)));
+        set_string(args, "like", o->like_path);
+        set_string(args, "like_member", o->like_member);
         json_object_set_new(args, "limit",
                             json_checked(json_integer(o->limit)));
         json_object_set_new(args, "offset",
@@ -870,6 +933,8 @@ build_request(const struct options *o, const char *add_path,
         set_string(args, "until", o->until);
         set_string(args, "outlet", o->outlet);
         set_string(args, "sort", o->sort);
+        if (o->is_correct)
+            json_object_set_new(args, "correct", json_true());
         if (o->is_facets)
             json_object_set_new(args, "facets", json_true());
         break;
@@ -1330,15 +1395,34 @@ print_hit(struct sbuf *b, const json_t *hit, long long rank, bool is_color)
     sbuf_flush(b);
 }
 
-/* `no hits for "QUERY"` on stderr; exit status 1. */
+/* The reply's spelling suggestion, or NULL. */
+static const char *
+suggestion_of(const json_t *root)
+{
+    const json_t *s = json_object_get(root, "suggestion");
+
+    return json_is_string(s) ? json_string_value(s) : NULL;
+}
+
+/* `no hits for "QUERY"` on stderr, with a suggestion if there is one;
+ * exit status 1. */
 static int
-report_no_hits(const struct options *o, long long total)
+report_no_hits(const struct options *o, const json_t *root, long long total)
 {
     struct sbuf b = { NULL, 0, 0 };
+    const char *sugg = suggestion_of(root);
 
-    sbuf_puts(&b, "no hits for \"");
-    put_clean(&b, o->query, strlen(o->query));
+    sbuf_puts(&b, o->query != NULL ? "no hits for \"" : "nothing like \"");
+    if (o->query != NULL)
+        put_clean(&b, o->query, strlen(o->query));
+    else
+        put_clean(&b, o->like_arg, strlen(o->like_arg));
     sbuf_puts(&b, "\"");
+    if (sugg != NULL && !json_is_true(json_object_get(root, "corrected"))) {
+        sbuf_puts(&b, "; did you mean \"");
+        put_clean(&b, sugg, strlen(sugg));
+        sbuf_puts(&b, "\"? (--correct searches it)");
+    }
     if (o->offset > 0 && total > 0) {
         char more[96];
 
@@ -1368,7 +1452,16 @@ print_search(const struct options *o, const json_t *root)
     }
     n = json_array_size(hits);
     if (n == 0)
-        return report_no_hits(o, total);
+        return report_no_hits(o, root, total);
+    if (suggestion_of(root) != NULL &&
+        json_is_true(json_object_get(root, "corrected"))) {
+        sbuf_puts(&b, "Showing hits for \"");
+        put_clean(&b, suggestion_of(root), strlen(suggestion_of(root)));
+        sbuf_puts(&b, "\" (words of \"");
+        put_clean(&b, o->query, strlen(o->query));
+        sbuf_puts(&b, "\" are not in the index)\n\n");
+        sbuf_flush(&b);
+    }
     for (i = 0; i < n; i++) {
         const json_t *hit = json_array_get(hits, i);
 
@@ -1390,6 +1483,14 @@ print_search(const struct options *o, const json_t *root)
     else if (o->sort != NULL && strcmp(o->sort, "oldest") == 0)
         fputs(", oldest first", stdout);
     putchar('\n');
+    if (suggestion_of(root) != NULL &&
+        !json_is_true(json_object_get(root, "corrected"))) {
+        sbuf_puts(&b, "Did you mean \"");
+        put_clean(&b, suggestion_of(root), strlen(suggestion_of(root)));
+        sbuf_puts(&b, "\"? (--correct searches it)\n");
+        sbuf_flush(&b);
+        sbuf_free(&b);
+    }
     return SC_EXIT_OK;
 }
 
@@ -1751,6 +1852,8 @@ main(int argc, char **argv)
     struct options o;
     int status = parse_args(argc, argv, &o);
 
+    if (status < 0 && o.like_arg != NULL && !resolve_like(&o))
+        status = SC_EXIT_TROUBLE;
     if (status < 0)
         status = run(&o);
     options_clear(&o);

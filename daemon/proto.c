@@ -397,6 +397,46 @@ parse_search_options(const json_t *root, struct proto_request *req,
         return fail(err, SD_ERR_BAD_REQUEST, false,
                     "\"facets\" must be true or false");
     req->want_facets = json_is_true(v);
+    v = json_object_get(root, "correct");
+    if (v != NULL && !json_is_boolean(v))
+        return fail(err, SD_ERR_BAD_REQUEST, false,
+                    "\"correct\" must be true or false");
+    req->want_correct = json_is_true(v);
+    return 0;
+}
+
+/* "like" (a path as indexed, absolute) and "like_member" (one document
+ * of a container file): find documents like that one. */
+static int
+get_like(const json_t *root, struct proto_request *req,
+         struct proto_error *err)
+{
+    const json_t *v = json_object_get(root, "like");
+    const json_t *m = json_object_get(root, "like_member");
+
+    if (v == NULL) {
+        if (m != NULL)
+            return fail(err, SD_ERR_BAD_REQUEST, false,
+                        "\"like_member\" needs \"like\"");
+        return 0;
+    }
+    if (!json_is_string(v) || json_string_value(v)[0] != '/')
+        return fail(err, SD_ERR_BAD_REQUEST, false,
+                    "\"like\" must be an absolute path, as indexed");
+    if (json_string_length(v) > SD_PROTO_MAX_PATH ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return fail(err, SD_ERR_BAD_REQUEST, false,
+                    "\"like\" is over %d bytes or holds a NUL",
+                    SD_PROTO_MAX_PATH);
+    if (m != NULL && (!json_is_string(m) || json_string_length(m) == 0 ||
+                      json_string_length(m) > 256 ||
+                      strlen(json_string_value(m)) != json_string_length(m)))
+        return fail(err, SD_ERR_BAD_REQUEST, false,
+                    "\"like_member\" must be a member name of 1 to 256 "
+                    "bytes");
+    req->like = xstrdup(json_string_value(v));
+    if (m != NULL)
+        req->like_member = xstrdup(json_string_value(m));
     return 0;
 }
 
@@ -405,17 +445,22 @@ parse_search(const json_t *root, struct proto_request *req,
              struct proto_error *err)
 {
     const json_t *q = json_object_get(root, "q");
-    const char *s;
-    size_t len;
+    const char *s = "";
+    size_t len = 0;
 
-    if (!q)
+    if (get_like(root, req, err) != 0)
+        return -1;
+    /* "q" is optional only beside "like". */
+    if (!q && req->like == NULL)
         return fail(err, SD_ERR_BAD_REQUEST, false,
-                    "search needs \"q\", the query");
-    if (!json_is_string(q))
-        return fail(err, SD_ERR_BAD_REQUEST, false,
-                    "\"q\" must be a string");
-    s = json_string_value(q);
-    len = json_string_length(q);
+                    "search needs \"q\", the query, or \"like\"");
+    if (q) {
+        if (!json_is_string(q))
+            return fail(err, SD_ERR_BAD_REQUEST, false,
+                        "\"q\" must be a string");
+        s = json_string_value(q);
+        len = json_string_length(q);
+    }
     if (len > SD_PROTO_MAX_QUERY)
         return fail(err, SD_ERR_TOO_BIG, true,
                     "\"q\" is %zu bytes, over the limit of %d", len,
@@ -426,7 +471,7 @@ parse_search(const json_t *root, struct proto_request *req,
     }
     while (len > 0 && is_space(s[len - 1]))
         len--;
-    if (len == 0)
+    if (len == 0 && req->like == NULL)
         return fail(err, SD_ERR_BAD_REQUEST, false, "\"q\" is empty");
     if (get_uint(root, "limit", 1, SD_PROTO_MAX_LIMIT,
                  SD_PROTO_DEFAULT_LIMIT, &req->limit, err) != 0)
@@ -687,6 +732,8 @@ proto_request_clear(struct proto_request *req)
     free(req->since);
     free(req->until);
     free(req->outlet);
+    free(req->like);
+    free(req->like_member);
     free(req->path);
     memset(req, 0, sizeof(*req));
 }

@@ -96,6 +96,11 @@ struct proto_request {
     char *until;       /* owned or NULL; likewise */
     char *outlet;      /* owned or NULL; search: an outlet name, UTF-8 */
     bool want_facets;  /* search: "facets" */
+    char *like;        /* owned or NULL; search: "like", an absolute
+                        * path whose documents the hits should be like */
+    char *like_member; /* owned or NULL; "like_member" */
+    bool want_correct; /* search: "correct": search the spelling
+                        * suggestion instead, when there is one */
     /* add */
     char *path;        /* owned; raw bytes (from "path" or "path_b64") */
     size_t path_len;

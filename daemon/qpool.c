@@ -23,8 +23,10 @@ struct qjob {
     enum proto_match match;
     enum proto_sort sort;
     char *since, *until;  /* owned or NULL */
+    char *like, *like_member;   /* owned or NULL */
     char *outlet;         /* owned or NULL */
     bool want_facets;
+    bool want_correct;
     qpool_done_cb cb;
     void *arg;
     char *reply;        /* owned; set by the worker */
@@ -63,6 +65,8 @@ qjob_free(struct qjob *j)
     free(j->since);
     free(j->until);
     free(j->outlet);
+    free(j->like);
+    free(j->like_member);
     free(j->reply);
     free(j);
 }
@@ -72,6 +76,7 @@ code_for(xap_status st)
 {
     switch (st) {
     case XAP_EQUERY:   return SD_ERR_BAD_QUERY;
+    case XAP_ENOTFOUND: return SD_ERR_NOT_FOUND;
     case XAP_ENOMEM:   return SD_ERR_INTERNAL;
     case XAP_EINVAL:   return SD_ERR_INTERNAL;
     default:           return SD_ERR_INDEX;
@@ -171,7 +176,8 @@ search_once(struct worker *w, const struct qjob *j, xap_hits **hits_out)
                 : j->sort == PROTO_SORT_OLDEST ? XAP_SORT_OLDEST
                                                : XAP_SORT_RELEVANCE,
         .since = j->since, .until = j->until, .outlet = j->outlet,
-        .facets = j->want_facets,
+        .facets = j->want_facets, .correct = j->want_correct,
+        .like_path = j->like, .like_member = j->like_member,
     };
     uint64_t gen = indexer_generation(w->qp->ix);
     xap_status st;
@@ -205,7 +211,7 @@ run_search(struct worker *w, struct qjob *j)
 
     if (st != XAP_OK) {
         const char *msg = xap_last_error(w->db);
-        if (st != XAP_EQUERY)
+        if (st != XAP_EQUERY && st != XAP_ENOTFOUND)
             log_err("query: \"%.80s\": %s: %s", j->q, xap_status_str(st),
                     msg);
         j->reply = proto_reply_error_at(
@@ -225,6 +231,12 @@ run_search(struct worker *w, struct qjob *j)
                             json_integer((json_int_t)upper));
     }
     json_object_set_new(body, "sort", json_string(sort_name(j->sort)));
+    if (xap_hits_suggestion(hits) != NULL) {
+        json_object_set_new(body, "suggestion",
+                            json_string(xap_hits_suggestion(hits)));
+        json_object_set_new(body, "corrected",
+                            json_boolean(xap_hits_corrected(hits)));
+    }
     if (j->want_facets)
         json_object_set_new(body, "facets", facets_json(hits));
     arr = json_array();
@@ -372,7 +384,10 @@ qpool_submit(struct qpool *qp, const struct proto_request *req,
     j->since = req->since ? xstrdup(req->since) : NULL;
     j->until = req->until ? xstrdup(req->until) : NULL;
     j->outlet = req->outlet ? xstrdup(req->outlet) : NULL;
+    j->like = req->like ? xstrdup(req->like) : NULL;
+    j->like_member = req->like_member ? xstrdup(req->like_member) : NULL;
     j->want_facets = req->want_facets;
+    j->want_correct = req->want_correct;
     j->cb = cb;
     j->arg = arg;
     if (qp->tail)

@@ -41,8 +41,21 @@ xapi::make_termgen()
 namespace {
 
 std::string term_for(const char *prefix, const std::string &value);
+std::string id_term(const char *path, const char *member);
 
 }  // namespace
+
+std::string
+xapi::doc_term(const char *path, const char *member)
+{
+    return id_term(path, member);
+}
+
+std::string
+xapi::path_term(const char *path)
+{
+    return term_for("P", path);
+}
 
 std::string
 xapi::outlet_term(const std::string &outlet)
@@ -191,15 +204,31 @@ index_field(Xapian::TermGenerator &tg, const char *text, unsigned weight,
     tg.increase_termpos();
 }
 
+/* Spelling data on or off for what tg indexes next (only a writer's tg,
+ * which has a database, may turn it on). */
+void
+set_spelling(Xapian::TermGenerator &tg, bool on)
+{
+    tg.set_flags(on ? Xapian::TermGenerator::FLAG_SPELLING
+                    : Xapian::TermGenerator::flags(0),
+                 ~Xapian::TermGenerator::FLAG_SPELLING);
+}
+
 /* tg: from make_termgen, reused across documents (building the stemmer
- * each time costs more than indexing a short article). */
+ * each time costs more than indexing a short article).  spelling: add
+ * the words of the title, authors, place and summary to the spelling
+ * data.  Not the body: doing so halved the indexing rate (978 -> 536
+ * docs/s on 20 Newsgroups), and headlines and summaries carry the names
+ * and topics people search for. */
 Xapian::Document
-build_document(Xapian::TermGenerator &tg, const struct doc *d)
+build_document(Xapian::TermGenerator &tg, const struct doc *d,
+               bool spelling)
 {
     Xapian::Document xd;
     tg.set_document(xd);
     tg.set_termpos(0);
 
+    set_spelling(tg, spelling);
     index_field(tg, d->title, 5, "S");
     for (size_t i = 0; i < d->authors.n; i++)
         index_field(tg, d->authors.v[i], 1, "A");
@@ -209,6 +238,7 @@ build_document(Xapian::TermGenerator &tg, const struct doc *d)
         index_field(tg, d->keywords.v[i], 1, "K");
     for (size_t i = 0; i < d->summary.n; i++)
         index_field(tg, d->summary.v[i], 2, nullptr);
+    set_spelling(tg, false);
     for (size_t i = 0; i < d->captions.n; i++)
         index_field(tg, d->captions.v[i], 1, nullptr);
     for (size_t i = 0; i < d->body.n; i++)
@@ -279,6 +309,11 @@ xap_open(const char *dir, unsigned flags, xap_db **db_out)
             db->wdb = new Xapian::WritableDatabase(
                 dir, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
             db->rdb = db->wdb;
+            /* Spelling data for "did you mean" (xap_search); readers
+             * see every shard's as one.  build_document turns it on for
+             * the short fields only. */
+            db->tg.set_database(*db->wdb);
+            db->has_spelling = true;
         } else {
             db->rdb = new Xapian::Database(dir);
         }
@@ -385,7 +420,7 @@ xap_replace(xap_db *db, const struct doc *doc)
     if (st != XAP_OK)
         return st;
     return guarded(db, [&]() {
-        Xapian::Document xd = build_document(db->tg, doc);
+        Xapian::Document xd = build_document(db->tg, doc, db->has_spelling);
         db->wdb->replace_document(id_term(doc->path, doc->member), xd);
         return XAP_OK;
     });
@@ -399,7 +434,7 @@ xap_add(xap_db *db, const struct doc *doc)
     if (st != XAP_OK)
         return st;
     return guarded(db, [&]() {
-        Xapian::Document xd = build_document(db->tg, doc);
+        Xapian::Document xd = build_document(db->tg, doc, db->has_spelling);
         db->wdb->add_document(xd);
         return XAP_OK;
     });

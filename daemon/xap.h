@@ -153,6 +153,14 @@ struct xap_query {
     const char *outlet;    /* NULL, or an outlet name: only its documents
                             * (whole name, case-insensitive) */
     bool facets;           /* count outlets and years over every match */
+    const char *like_path; /* NULL, or find documents like the one(s)
+                            * indexed from this path (text may be NULL
+                            * or "": then only likeness ranks; else what
+                            * text finds, ranked by both) */
+    const char *like_member;   /* NULL, or the one member of like_path */
+    bool correct;          /* when a word is unknown to the index and a
+                            * spelling correction finds documents, search
+                            * for the correction instead */
 };
 
 /*
@@ -186,6 +194,15 @@ enum xap_facet {
 size_t xap_hits_facet_count(const xap_hits *h, enum xap_facet f);
 const char *xap_hits_facet_value(const xap_hits *h, enum xap_facet f,
                                  size_t i, uint64_t *count_out);
+
+/*
+ * "Did you mean": text, owned by h, when a word of the query is unknown
+ * to the index and the query with the index's nearest spelling finds
+ * documents; NULL otherwise.  xap_hits_corrected: true when the hits are
+ * for that suggestion (the query asked to correct).
+ */
+const char *xap_hits_suggestion(const xap_hits *h);
+bool xap_hits_corrected(const xap_hits *h);
 
 /* Number of hits on this page. */
 size_t xap_hits_count(const xap_hits *h);

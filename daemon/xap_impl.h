@@ -70,6 +70,10 @@ Xapian::TermGenerator make_termgen();
  * (xap.cc): lower case, cut like every long term. */
 std::string outlet_term(const std::string &outlet);
 std::string lang_term(const std::string &lang);
+/* The unique term of document path[#member] (member may be NULL), and the
+ * term every document extracted from path has. */
+std::string doc_term(const char *path, const char *member);
+std::string path_term(const char *path);
 
 }  // namespace xapi
 
@@ -77,12 +81,13 @@ struct xap_db {
     Xapian::Database *rdb;            /* owned; == wdb when writable */
     Xapian::WritableDatabase *wdb;    /* owned; NULL when read-only */
     Xapian::TermGenerator tg;         /* writer: reused per document */
+    bool has_spelling;                /* writer: tg adds spelling data */
     std::string error;
     long error_pos;                   /* query character, -1 = unknown */
 
     xap_db()
         : rdb(nullptr), wdb(nullptr), tg(xapi::make_termgen()),
-          error_pos(-1)
+          has_spelling(false), error_pos(-1)
     {
     }
     ~xap_db()
@@ -111,9 +116,12 @@ xap_status check_parsed(xap_db *db, Xapian::QueryParser &qp,
                         const char *text, const Xapian::Query &parsed);
 /* qp.parse_query(text, flags), then check_parsed; a syntax error it
  * throws gets the position of its operator when one can be found
- * (db->error_pos).  Throws QueryParserError. */
+ * (db->error_pos).  With FLAG_SPELLING_CORRECTION in flags, *corrected
+ * (may be NULL) gets qp's corrected query string ("" when no word needed
+ * correcting).  Throws QueryParserError. */
 Xapian::Query parse_checked(xap_db *db, Xapian::QueryParser &qp,
-                            const char *text, unsigned flags);
+                            const char *text, unsigned flags,
+                            std::string *corrected = nullptr);
 Xapian::Query add_filters(const Xapian::Query &query,
                           const struct xap_query *q);
 

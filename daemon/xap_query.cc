@@ -162,11 +162,14 @@ syntax_error_pos(const char *text, const std::string &msg)
 
 Xapian::Query
 xapi::parse_checked(xap_db *db, Xapian::QueryParser &qp, const char *text,
-                    unsigned flags)
+                    unsigned flags, std::string *corrected)
 {
     Xapian::Query query;
     try {
         query = qp.parse_query(text, flags);
+        /* Before check_parsed parses again and resets it. */
+        if (corrected != nullptr)
+            *corrected = qp.get_corrected_query_string();
     } catch (const Xapian::QueryParserError &e) {
         long pos = syntax_error_pos(text, e.get_msg());
         if (pos < 0)

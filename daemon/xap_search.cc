@@ -30,6 +30,8 @@ struct hit {
 
 struct xap_hits {
     uint64_t total, lower, upper;
+    std::string suggestion;     /* "did you mean", or "" */
+    bool is_corrected;          /* the hits are the suggestion's */
     std::vector<hit> hits;
     /* per enum xap_facet: value and document count, in the order shown */
     std::vector<std::pair<std::string, uint64_t>> facets[XAP_FACET__COUNT];
@@ -80,8 +82,12 @@ stop_words()
     return stopper;
 }
 
+/* Parse text the way every search does.  With corrected (may be NULL),
+ * words the index does not know are looked up in its spelling data and
+ * *corrected gets the query with them replaced ("" when none was). */
 Xapian::Query
-parse_query(xap_db *db, const char *text, bool match_any)
+parse_query(xap_db *db, const char *text, bool match_any,
+            std::string *corrected)
 {
     const Xapian::Database &rdb = *db->rdb;
     Xapian::QueryParser qp;
@@ -102,7 +108,53 @@ parse_query(xap_db *db, const char *text, bool match_any)
                      Xapian::QueryParser::FLAG_WILDCARD |
                      Xapian::QueryParser::FLAG_PURE_NOT |
                      Xapian::QueryParser::FLAG_CJK_NGRAM;
-    return parse_checked(db, qp, text, flags);
+    if (corrected != nullptr)
+        flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+    return parse_checked(db, qp, text, flags, corrected);
+}
+
+/* Terms that can describe a document for "more like this": plain words
+ * (no field prefix, not the stemmed Z forms), not function words, not
+ * numbers, not single letters. */
+class LikeDecider : public Xapian::ExpandDecider {
+  public:
+    bool operator()(const std::string &t) const override
+    {
+        if (t.size() < 2 || (t[0] >= 'A' && t[0] <= 'Z'))
+            return false;
+        if (t.find_first_not_of("0123456789.,") == std::string::npos)
+            return false;
+        return !stop_words()(t);
+    }
+};
+
+/* Terms per "more like this" query. */
+const Xapian::termcount LIKE_TERMS = 40;
+
+/*
+ * The query for documents like path (member: one document of a container
+ * file, or NULL: every document of path) into *like, from the terms that
+ * best tell it from the rest of the index; *self gets the query matching
+ * the document itself.  False when nothing of that name is indexed.
+ */
+bool
+like_query(const Xapian::Database &rdb, const char *path, const char *member,
+           Xapian::Query *like, Xapian::Query *self)
+{
+    std::string id = member != nullptr ? doc_term(path, member)
+                                       : path_term(path);
+    Xapian::RSet rset;
+    for (auto p = rdb.postlist_begin(id); p != rdb.postlist_end(id); ++p)
+        rset.add_document(*p);
+    if (rset.empty())
+        return false;
+    Xapian::Enquire enq(rdb);
+    enq.set_query(Xapian::Query(id));
+    LikeDecider decider;
+    Xapian::ESet eset = enq.get_eset(LIKE_TERMS, rset, &decider);
+    *self = Xapian::Query(id);
+    *like = Xapian::Query(Xapian::Query::OP_OR, eset.begin(), eset.end());
+    return true;
 }
 
 /* The prefixes of the query's wildcards (negotiat*), for the snippets:
@@ -180,17 +232,58 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
         *hits_out = nullptr;
     if (db == nullptr)
         return XAP_EINVAL;
-    if (db->rdb == nullptr || q == nullptr || q->text == nullptr ||
+    if (db->rdb == nullptr || q == nullptr ||
+        (q->text == nullptr && q->like_path == nullptr) ||
         hits_out == nullptr) {
         db->error = "xap_search: no query";
         return XAP_EINVAL;
     }
     xap_hits *h = nullptr;
     xap_status st = guarded(db, [&]() {
-        if (check_query(db, q->text) != XAP_OK)
+        const char *text = q->text != nullptr ? q->text : "";
+        if (text[0] != '\0' && check_query(db, text) != XAP_OK)
             return XAP_EQUERY;
-        Xapian::Query query =
-            add_filters(parse_query(db, q->text, q->match_any), q);
+        std::string corrected, suggestion;
+        Xapian::Query query;
+        if (text[0] != '\0')
+            query = parse_query(db, text, q->match_any, &corrected);
+        if (q->like_path != nullptr) {
+            /* Like a document: ranked by its terms; with a query too,
+             * only what the query finds, ranked by both. */
+            Xapian::Query self, like;
+            if (!like_query(*db->rdb, q->like_path, q->like_member, &like,
+                            &self)) {
+                db->error = std::string("no indexed document is ") +
+                            q->like_path +
+                            (q->like_member != nullptr
+                                 ? std::string("#") + q->like_member
+                                 : std::string());
+                return XAP_ENOTFOUND;
+            }
+            query = text[0] != '\0'
+                        ? Xapian::Query(Xapian::Query::OP_AND_MAYBE, query,
+                                        like)
+                        : like;
+            query = Xapian::Query(Xapian::Query::OP_AND_NOT, query, self);
+            corrected.clear();
+        }
+        query = add_filters(query, q);
+        bool is_corrected = false;
+        if (!corrected.empty() && corrected != text) {
+            /* Suggest it only if it finds something (the spelling data
+             * keeps words of documents since deleted). */
+            Xapian::Query cq = add_filters(
+                parse_query(db, corrected.c_str(), q->match_any, nullptr), q);
+            Xapian::Enquire probe(*db->rdb);
+            probe.set_query(cq);
+            if (probe.get_mset(0, 0, 1).get_matches_lower_bound() > 0) {
+                suggestion = corrected;
+                if (q->correct) {
+                    query = cq;
+                    is_corrected = true;
+                }
+            }
+        }
         Xapian::Enquire enq(*db->rdb);
         enq.set_query(query);
         enq.set_weighting_scheme(
@@ -208,6 +301,8 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
         }
         Xapian::MSet mset = enq.get_mset(q->offset, q->limit, check);
         h = new xap_hits();
+        h->suggestion = suggestion;
+        h->is_corrected = is_corrected;
         if (q->facets) {
             take_facet(outlets, true, h->facets[XAP_FACET_OUTLET]);
             take_facet(years, false, h->facets[XAP_FACET_YEAR]);
@@ -218,18 +313,18 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
         h->hits.reserve(mset.size());
         size_t slen = q->snippet_len != 0 ? q->snippet_len : DEFAULT_SNIPPET;
         snippet_terms sterms(query, Xapian::Stem(STEM_LANG));
-        add_wildcards(sterms, q->text);
+        add_wildcards(sterms, is_corrected ? corrected.c_str() : text);
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
             std::string data = it.get_document().get_data();
             size_t nl = data.find('\n');
-            std::string text =
+            std::string body =
                 nl == std::string::npos ? std::string() : data.substr(nl + 1);
             if (nl != std::string::npos)
                 data.resize(nl);
             hit x;
             x.score = it.get_weight();
             x.data = std::move(data);
-            x.snippet = make_snippet(text, sterms, slen);
+            x.snippet = make_snippet(body, sterms, slen);
             h->hits.push_back(std::move(x));
         }
         return XAP_OK;
@@ -240,6 +335,19 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
     }
     *hits_out = h;
     return XAP_OK;
+}
+
+const char *
+xap_hits_suggestion(const xap_hits *h)
+{
+    return h == nullptr || h->suggestion.empty() ? nullptr
+                                                 : h->suggestion.c_str();
+}
+
+bool
+xap_hits_corrected(const xap_hits *h)
+{
+    return h != nullptr && h->is_corrected;
 }
 
 long

@@ -1282,6 +1282,45 @@ START_TEST(search_match_is_all_or_any)
 }
 END_TEST
 
+START_TEST(search_like_and_correct_members)
+{
+    static const char *const bad[] = {
+        "{\"v\":1,\"op\":\"search\"}",
+        "{\"v\":1,\"op\":\"search\",\"like\":\"rel/x.txt\"}",
+        "{\"v\":1,\"op\":\"search\",\"like\":5}",
+        "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"like_member\":\"1\"}",
+        "{\"v\":1,\"op\":\"search\",\"like\":\"/x\",\"like_member\":\"\"}",
+        "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"correct\":1}",
+        "{\"v\":1,\"op\":\"search\",\"q\":\"\"}",
+    };
+    const char *like = "{\"v\":1,\"op\":\"search\",\"like\":\"/s/r.sgm\","
+                       "\"like_member\":\"12\",\"correct\":true}";
+    const char *both = "{\"v\":1,\"op\":\"search\",\"like\":\"/s/a.txt\","
+                       "\"q\":\"wheat\"}";
+    struct proto_request req;
+    struct proto_error err;
+
+    ck_assert_int_eq(proto_parse_request(like, strlen(like), &req, &err), 0);
+    ck_assert_str_eq(req.like, "/s/r.sgm");
+    ck_assert_str_eq(req.like_member, "12");
+    ck_assert_str_eq(req.q, "");
+    ck_assert(req.want_correct);
+    proto_request_clear(&req);
+    ck_assert_int_eq(proto_parse_request(both, strlen(both), &req, &err), 0);
+    ck_assert_str_eq(req.like, "/s/a.txt");
+    ck_assert_ptr_null(req.like_member);
+    ck_assert_str_eq(req.q, "wheat");
+    ck_assert(!req.want_correct);
+    proto_request_clear(&req);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(proto_parse_request(bad[i], strlen(bad[i]), &req,
+                                          &err) == -1, "accepted %s", bad[i]);
+        ck_assert_str_eq(err.code, SD_ERR_BAD_REQUEST);
+        proto_error_clear(&err);
+    }
+}
+END_TEST
+
 START_TEST(failures_pages_with_checked_limit_and_offset)
 {
     static const char *const bad[] = {
@@ -2064,6 +2103,7 @@ proto_suite(void)
     tcase_add_test(tc, op_names_are_the_wire_words);
     tcase_add_test(tc, failures_pages_with_checked_limit_and_offset);
     tcase_add_test(tc, search_match_is_all_or_any);
+    tcase_add_test(tc, search_like_and_correct_members);
     tcase_add_test(tc, search_options_default_and_parse);
     tcase_add_test(tc, search_options_refused_name_the_member);
     tcase_add_test(tc, search_options_periods_may_nest);

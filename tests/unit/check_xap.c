@@ -2048,6 +2048,104 @@ START_TEST(shards_are_searched_as_one)
 }
 END_TEST
 
+/* "Did you mean" from the spelling data of every shard, only when the
+ * correction finds something; "correct" searches it at once. */
+START_TEST(spelling_suggests_across_shards)
+{
+    char *d1 = xasprintf("%s/s1", tmp_dir), *d2 = xasprintf("%s/s2", tmp_dir);
+    const char *dirs[] = { d1, d2 };
+    xap_db *w1 = open_at(d1, XAP_WRITE), *w2 = open_at(d2, XAP_WRITE);
+    xap_db *r = NULL;
+    struct xap_query q = { .text = "afgan pece", .limit = 10 };
+    xap_hits *h = NULL;
+
+    add(w1, &(struct spec){ .path = "/a", .title = "Afghan talks",
+                            .body = "The afghan government met." });
+    add(w2, &(struct spec){ .path = "/p", .title = "Peace at last",
+                            .body = "An afghan peace deal was signed." });
+    ASSERT_OK(w1, xap_commit(w1));
+    ASSERT_OK(w2, xap_commit(w2));
+    ASSERT_OK(r, xap_open_shards(dirs, 2, &r));
+    /* Each word's spelling lives in another shard. */
+    ASSERT_OK(r, xap_search(r, &q, &h));
+    ck_assert_uint_eq(xap_hits_count(h), 0);
+    ck_assert_ptr_nonnull(xap_hits_suggestion(h));
+    ck_assert_str_eq(xap_hits_suggestion(h), "afghan peace");
+    ck_assert(!xap_hits_corrected(h));
+    xap_hits_free(h);
+    q.correct = true;
+    ASSERT_OK(r, xap_search(r, &q, &h));
+    ck_assert_uint_eq(xap_hits_count(h), 1);
+    ck_assert(xap_hits_corrected(h));
+    ck_assert_ptr_nonnull(strstr(xap_hits_snippet(h, 0), "<b>peace</b>"));
+    xap_hits_free(h);
+    /* Known words: nothing to suggest. */
+    q.text = "afghan peace";
+    ASSERT_OK(r, xap_search(r, &q, &h));
+    ck_assert_ptr_null(xap_hits_suggestion(h));
+    ck_assert(!xap_hits_corrected(h));
+    xap_hits_free(h);
+    /* A correction that finds nothing is not offered: both words exist,
+     * never together. */
+    q.text = "goverment deel";
+    q.correct = false;
+    ASSERT_OK(r, xap_search(r, &q, &h));
+    ck_assert_ptr_null(xap_hits_suggestion(h));
+    xap_hits_free(h);
+    xap_close(r);
+    xap_close(w1);
+    xap_close(w2);
+    free(d1);
+    free(d2);
+}
+END_TEST
+
+/* More like this: documents sharing the distinctive words of one, not the
+ * document itself; by member for a container; an unknown one is
+ * XAP_ENOTFOUND. */
+START_TEST(like_finds_related_documents)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    struct xap_query q = { .like_path = "/box.sgm", .like_member = "1",
+                           .limit = 10 };
+    xap_hits *h = NULL;
+
+    add(w, &(struct spec){ .path = "/box.sgm", .member = "1",
+                           .title = "Wheat harvest",
+                           .body = "Wheat farmers expect a record wheat "
+                                   "harvest on the prairie." });
+    add(w, &(struct spec){ .path = "/box.sgm", .member = "2",
+                           .title = "Bank rates",
+                           .body = "The central bank held its rates." });
+    add(w, &(struct spec){ .path = "/w.txt", .title = "Prairie wheat",
+                           .body = "A wheat harvest on the prairie is "
+                                   "late this year." });
+    add(w, &(struct spec){ .path = "/b.txt", .title = "Rates",
+                           .body = "Bank rates rose." });
+    ASSERT_OK(w, xap_commit(w));
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    ck_assert_uint_ge(xap_hits_count(h), 1);
+    ck_assert_ptr_nonnull(strstr(xap_hits_data(h, 0), "\"path\":\"/w.txt\""));
+    for (size_t i = 0; i < xap_hits_count(h); i++)
+        ck_assert_msg(strstr(xap_hits_data(h, i), "\"member\":\"1\"") == NULL,
+                      "the document itself: %s", xap_hits_data(h, i));
+    xap_hits_free(h);
+    /* With words too: only what they find, ranked by likeness. */
+    q.text = "rates";
+    ASSERT_OK(w, xap_search(w, &q, &h));
+    for (size_t i = 0; i < xap_hits_count(h); i++)
+        ck_assert_ptr_nonnull(strstr(xap_hits_data(h, i), "ates"));
+    xap_hits_free(h);
+    q.text = NULL;
+    q.like_path = "/nowhere.txt";
+    q.like_member = NULL;
+    ck_assert_int_eq(xap_search(w, &q, &h), XAP_ENOTFOUND);
+    ck_assert_ptr_null(h);
+    ck_assert_ptr_nonnull(strstr(xap_last_error(w), "/nowhere.txt"));
+    xap_close(w);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 Suite *
@@ -2147,6 +2245,8 @@ xap_suite(void)
     tcase_add_test(tc, meta_rejects_bad_keys_and_read_only_writes);
     tcase_add_test(tc, meta_commits_with_documents_and_lists_by_prefix);
     tcase_add_test(tc, shards_are_searched_as_one);
+    tcase_add_test(tc, spelling_suggests_across_shards);
+    tcase_add_test(tc, like_finds_related_documents);
     suite_add_tcase(s, tc);
     return s;
 }
