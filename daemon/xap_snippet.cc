@@ -12,6 +12,10 @@ namespace xapi {
 
 namespace {
 
+/* A longer word is no match: Xapian indexes no term longer than 64
+ * bytes, and a wildcard's match as long as a base64 line would blow the
+ * snippet's length. */
+const size_t WORD_MAX = 64;
 /* Scan at most this much of a text for matches: a snippet from deep in
  * a 16 MB document is not worth reading all of it. */
 const size_t SCAN_MAX = 256 * 1024;
@@ -60,6 +64,13 @@ utf8_next(const char *s, size_t n, size_t i, unsigned *cp)
         }
         v = (v << 6) | (d & 0x3f);
     }
+    /* Overlong forms, surrogates and code points past U+10FFFF are not
+     * UTF-8 either (jansson would refuse the snippet). */
+    if ((need == 2 && v < 0x800) || (need == 3 && v < 0x10000) ||
+        (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff) {
+        *cp = 0xfffd;
+        return 1;
+    }
     *cp = v;
     return need + 1;
 }
@@ -96,6 +107,10 @@ is_blank(char c)
            c == '\v';
 }
 
+/* Append s[0..n) HTML-escaped, blank runs (and NULs, which would end the
+ * C string) as one blank, and each byte that is not part of a valid UTF-8
+ * sequence as U+FFFD, so the snippet is always valid UTF-8 even from an
+ * index written by something that did not sanitise its text. */
 void
 escape_into(std::string &out, const char *s, size_t n)
 {
@@ -103,14 +118,23 @@ escape_into(std::string &out, const char *s, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-            c == '\v') {
+        if (is_blank(c) || c == '\0') {
             space = true;
             continue;
         }
         if (space) {
             out += ' ';
             space = false;
+        }
+        if ((unsigned char)c >= 0x80) {
+            unsigned cp;
+            size_t cl = utf8_next(s, n, i, &cp);
+            if (cp == 0xfffd && cl == 1)
+                out += "\xef\xbf\xbd";
+            else
+                out.append(s + i, cl);
+            i += cl - 1;
+            continue;
         }
         switch (c) {
         case '&': out += "&amp;"; break;
@@ -263,7 +287,7 @@ make_snippet(const std::string &text, snippet_terms &terms, size_t len)
         unsigned char b = (unsigned char)s[start];
         if (b >= 'A' && b <= 'Z')
             b = (unsigned char)(b - 'A' + 'a');
-        if (!ascii || terms.could_start(b)) {
+        if (end - start <= WORD_MAX && (!ascii || terms.could_start(b))) {
             if (ascii) {
                 word.assign(s + start, end - start);
                 for (char &ch : word)

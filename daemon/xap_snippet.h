@@ -61,8 +61,10 @@ class snippet_terms {
 };
 
 /* A snippet of about len bytes of text (before markup) from text, as
- * described above.  Never throws for odd bytes: invalid UTF-8 is passed
- * through as the bytes it is, never split in the middle of a sequence. */
+ * described above.  Never throws for odd bytes, and the result is always
+ * valid UTF-8: a valid character is never split, and a byte that is not
+ * part of one comes out as U+FFFD, a NUL as a blank.  Words longer
+ * than 64 bytes, which Xapian never indexes, are never marked. */
 std::string make_snippet(const std::string &text, snippet_terms &terms,
                          size_t len);
 

@@ -1528,6 +1528,178 @@ START_TEST(snippet_never_splits_a_utf8_character)
 }
 END_TEST
 
+/* How many times needle occurs in hay. */
+static unsigned
+occurrences(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+
+    for (const char *p = strstr(hay, needle); p != NULL;
+         p = strstr(p + strlen(needle), needle))
+        n++;
+    return n;
+}
+
+/* Every match in the window is marked, each query word and each form. */
+START_TEST(snippet_marks_every_match)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    char *s;
+
+    add(w, &(struct spec){ .path = "f.txt", .title = "Hunt",
+                           .body = "A fox, then a hound; the fox ran, the "
+                                   "hounds bayed, and a third fox hid." });
+    ASSERT_OK(w, xap_commit(w));
+    s = snippet_for(w, "fox", 0);
+    ck_assert_msg(occurrences(s, "<b>fox</b>") == 3, "%s", s);
+    ck_assert_msg(occurrences(s, "<b>") == 3, "%s", s);
+    free(s);
+    s = snippet_for(w, "fox hound", 0);
+    ck_assert_msg(occurrences(s, "<b>fox</b>") == 3, "%s", s);
+    ck_assert_msg(strstr(s, "<b>hound</b>") != NULL, "%s", s);
+    ck_assert_msg(strstr(s, "<b>hounds</b>") != NULL, "%s", s);
+    /* The whole text fits: no ellipsis. */
+    ck_assert_msg(strstr(s, "\xe2\x80\xa6") == NULL, "%s", s);
+    free(s);
+    xap_close(w);
+}
+END_TEST
+
+/* A match in the text's last words: the window ends with the text, so
+ * there is an ellipsis before and none after. */
+START_TEST(snippet_match_near_the_end)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    char *body = repeat("filler words about nothing much. ", 100);
+    char *text = xasprintf("%sAt last the quokka slept.", body);
+    char *s;
+
+    add(w, &(struct spec){ .path = "end.txt", .title = "Diary",
+                           .body = text });
+    ASSERT_OK(w, xap_commit(w));
+    s = snippet_for(w, "quokka", 80);
+    ck_assert_msg(strstr(s, "the <b>quokka</b> slept.") != NULL, "%s", s);
+    ck_assert_msg(strncmp(s, "\xe2\x80\xa6", 3) == 0, "%s", s);
+    ck_assert_msg(strcmp(s + strlen(s) - strlen("slept."), "slept.") == 0,
+                  "%s", s);
+    ck_assert_msg(strlen(s) <= 2 * 80 + 32, "%zu bytes: %s", strlen(s), s);
+    free(s);
+    free(text);
+    free(body);
+    xap_close(w);
+}
+END_TEST
+
+/* A phrase's words are marked, and the window goes where the phrase is
+ * rather than to an earlier lone word of it. */
+START_TEST(snippet_marks_phrase_words)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    char *body = repeat("filler words about nothing much. ", 50);
+    char *text = xasprintf("The brown one came first. %s Then the quick "
+                           "brown fox jumped. %s", body, body);
+    char *s;
+
+    add(w, &(struct spec){ .path = "p.txt", .title = "Fable",
+                           .body = text });
+    ASSERT_OK(w, xap_commit(w));
+    s = snippet_for(w, "\"quick brown\"", 80);
+    ck_assert_msg(strstr(s, "<b>quick</b> <b>brown</b> fox") != NULL, "%s",
+                  s);
+    ck_assert_msg(strstr(s, "came first") == NULL, "%s", s);
+    free(s);
+    free(text);
+    free(body);
+    xap_close(w);
+}
+END_TEST
+
+/* Paragraphs with no blank to cut at, words longer than any term, text
+ * past what is scanned: the snippet stays bounded and valid, and is
+ * made quickly. */
+START_TEST(snippet_of_a_very_long_paragraph)
+{
+    static const size_t len = 100;
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    char *run = repeat("abcdefgh", 10000);       /* one 80 KB "word" */
+    char *foxes = repeat("fox", 30000);          /* "foxfoxfox..." */
+    char *cjk = repeat("東京都の天気は晴れです", 3000);   /* no blank */
+    char *far = repeat("filler ", 50000);        /* 350 KB */
+    char *t1 = xasprintf("%s wombat %s", run, run);
+    char *t2 = xasprintf("%s and a fox", foxes);
+    char *t3 = xasprintf("%s", cjk);
+    char *t4 = xasprintf("%s numbat", far);
+    struct {
+        const char *path, *body, *query, *bold;
+    } cases[] = {
+        { "run.txt", t1, "wombat", "<b>wombat</b>" },
+        { "foxes.txt", t2, "fox*", "a <b>fox</b>" },
+        { "cjk.txt", t3, "天気", "<b>天</b><b>気</b>" },
+        { "far.txt", t4, "numbat", NULL },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        add(w, &(struct spec){ .path = cases[i].path, .title = "Long",
+                               .body = cases[i].body });
+    ASSERT_OK(w, xap_commit(w));
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *s = snippet_for(w, cases[i].query, len);
+
+        ck_assert_msg(strlen(s) <= 2 * len + 32, "%s: %zu bytes: %.300s",
+                      cases[i].path, strlen(s), s);
+        ck_assert_msg(utf8_valid(s, strlen(s)), "%s: %s", cases[i].path, s);
+        ck_assert_msg(is_escaped_html(s), "%s: %s", cases[i].path, s);
+        if (cases[i].bold != NULL)
+            ck_assert_msg(strstr(s, cases[i].bold) != NULL, "%s: %.300s",
+                          cases[i].path, s);
+        else   /* Found, but past the scan: the text's start. */
+            ck_assert_msg(strncmp(s, "filler filler", 13) == 0, "%s: %s",
+                          cases[i].path, s);
+        free(s);
+    }
+    free(t1);
+    free(t2);
+    free(t3);
+    free(t4);
+    free(run);
+    free(foxes);
+    free(cjk);
+    free(far);
+    xap_close(w);
+}
+END_TEST
+
+/* Text that is not valid UTF-8 (an index written by something that did
+ * not sanitise it): odd bytes come out as U+FFFD, valid characters as
+ * they are, and the match is still marked. */
+START_TEST(snippet_of_invalid_utf8)
+{
+    static const char body[] =
+        "\xff\xfe lead caf\xc3 \xe0\x80\x80 overlong "
+        "\xed\xa0\x80 surrogate \xf4\x90\x80\x80 big \x80\x80 cont "
+        "the fox \xc3\xa9t\xc3\xa9 \xe2\x82";
+    xap_db *w = open_at(NULL, XAP_WRITE);
+
+    add(w, &(struct spec){ .path = "bad.txt", .title = "Odd",
+                           .body = body });
+    ASSERT_OK(w, xap_commit(w));
+    for (size_t len = 1; len <= 120; len += (len < 16 ? 1 : 13)) {
+        char *s = snippet_for(w, "fox", len);
+
+        ck_assert_msg(utf8_valid(s, strlen(s)), "len %zu: %s", len, s);
+        ck_assert_msg(is_escaped_html(s), "len %zu: %s", len, s);
+        ck_assert_msg(strstr(s, "<b>fox</b>") != NULL, "len %zu: %s", len,
+                      s);
+        if (len >= 100) {
+            ck_assert_msg(strstr(s, "\xc3\xa9t\xc3\xa9") != NULL, "%s", s);
+            ck_assert_msg(occurrences(s, "\xef\xbf\xbd") >= 8, "%s", s);
+        }
+        free(s);
+    }
+    xap_close(w);
+}
+END_TEST
+
 /* ---- stored data -------------------------------------------------------- */
 
 START_TEST(data_is_json_with_the_doc_fields)
@@ -2218,6 +2390,11 @@ xap_suite(void)
     tcase_add_test(tc, snippet_window_is_where_the_words_meet);
     tcase_add_test(tc, snippet_length_is_bounded);
     tcase_add_test(tc, snippet_never_splits_a_utf8_character);
+    tcase_add_test(tc, snippet_marks_every_match);
+    tcase_add_test(tc, snippet_match_near_the_end);
+    tcase_add_test(tc, snippet_marks_phrase_words);
+    tcase_add_test(tc, snippet_of_a_very_long_paragraph);
+    tcase_add_test(tc, snippet_of_invalid_utf8);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("data");
