@@ -254,7 +254,7 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
                 enq.get_mset(0, 0, check);
                 enq.clear_matchspies();
             }
-            fp = fold_page(enq, *db->rdb, query, q->offset, q->limit, 100,
+            fp = fold_page(enq, *db->rdb, query, q->offset, q->limit, check,
                            q->copies == XAP_COPIES_LIST);
         }
         if (q->facets) {
