@@ -112,14 +112,19 @@ add_copy(page_hit &ph, const Xapian::Document &doc, bool is_exact,
 }
 
 /*
- * Add the exact copies of doc (those matching query with its content
- * hash) to ph, but not doc itself.  Returns how many there are.
+ * Add the exact copies of the document at it (those matching query with
+ * its content hash) to ph, but not that document itself.  Returns how
+ * many there are.
  */
 uint64_t
 exact_copies(const Xapian::Database &db, const Xapian::Query &query,
-             const Xapian::Document &doc, bool is_rep, bool want_data,
+             const Xapian::MSetIterator &self, bool is_rep, bool want_data,
              page_hit &ph)
 {
+    /* The docid from the MSet: over several shards, Document::get_docid
+     * is the shard's own number. */
+    Xapian::docid self_id = *self;
+    Xapian::Document doc = self.get_document();
     std::string hash = doc.get_value(SLOT_HASH);
     if (hash.empty())
         return 0;
@@ -134,7 +139,7 @@ exact_copies(const Xapian::Database &db, const Xapian::Query &query,
     /* check_at_least tf: the count is exact. */
     Xapian::MSet m = enq.get_mset(0, XAP_MAX_COPIES + 1, tf);
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
-        if (*it == doc.get_docid())
+        if (*it == self_id)
             continue;
         add_copy(ph, it.get_document(), is_rep, want_data);
     }
@@ -148,13 +153,11 @@ expand_group(const Xapian::Database &db, const Xapian::Query &query,
              const Xapian::MSet &mset, const group &g, bool want_data,
              page_hit &ph)
 {
-    Xapian::Document rep = mset[g.pos].get_document();
-
-    ph.copies = exact_copies(db, query, rep, true, want_data, ph);
+    ph.copies = exact_copies(db, query, mset[g.pos], true, want_data, ph);
     for (Xapian::doccount pos : g.near) {
-        Xapian::Document doc = mset[pos].get_document();
-        add_copy(ph, doc, false, want_data);
-        ph.copies += 1 + exact_copies(db, query, doc, false, want_data, ph);
+        add_copy(ph, mset[pos].get_document(), false, want_data);
+        ph.copies +=
+            1 + exact_copies(db, query, mset[pos], false, want_data, ph);
     }
 }
 
@@ -207,8 +210,7 @@ xapi::fold_page(Xapian::Enquire &enq, const Xapian::Database &db,
         page_hit ph;
         ph.it = it;
         ph.is_deep = true;
-        ph.copies =
-            exact_copies(db, query, it.get_document(), true, want_data, ph);
+        ph.copies = exact_copies(db, query, it, true, want_data, ph);
         fp.hits.push_back(std::move(ph));
     }
     return fp;
