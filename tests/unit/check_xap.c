@@ -2235,6 +2235,73 @@ START_TEST(copies_fold_pages_without_repeats)
 }
 END_TEST
 
+START_TEST(copies_fold_pages_past_the_near_window)
+{
+    /* Near copies fold among the best 2000 matches; pages past them come
+     * from the collapsed list as it is, shifted by what folded.  So the
+     * folded list is the unfolded one less the near copy, at every
+     * offset, across the window's end. */
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    enum { N = 2100 };
+    char *a = story(7, 200, 0), *b = story(7, 200, 2);
+    char **all = xcalloc(N + 2, sizeof *all);
+    size_t n_all = 0, near_at = SIZE_MAX;
+    xap_hits *h;
+
+    /* The two copies rank first: they alone have the rare "copyx". */
+    add(w, &(struct spec){ .path = "/near-a", .title = "copyx",
+                           .body = a });
+    add(w, &(struct spec){ .path = "/near-b", .title = "copyx",
+                           .body = b });
+    for (unsigned i = 0; i < N; i++) {
+        char p[32], body[64];
+
+        snprintf(p, sizeof p, "/d%04u", i);
+        snprintf(body, sizeof body, "wire item %u of the long list", i);
+        add(w, &(struct spec){ .path = p, .body = body });
+    }
+    ASSERT_OK(w, xap_commit(w));
+    for (unsigned off = 0; off < N + 2; off += 1000) {
+        h = search_copies(w, "wire OR copyx", off, 1000, XAP_COPIES_ALL);
+        for (size_t i = 0; i < xap_hits_count(h); i++) {
+            all[n_all] = hit_str(h, i, "path");
+            if (strcmp(all[n_all], "/near-b") == 0)
+                near_at = n_all;
+            n_all++;
+        }
+        xap_hits_free(h);
+    }
+    ck_assert_uint_eq(n_all, N + 2);
+    ck_assert_uint_lt(near_at, 2000);
+    /* The unfolded list without the near copy. */
+    free(all[near_at]);
+    memmove(all + near_at, all + near_at + 1,
+            (n_all - near_at - 1) * sizeof *all);
+    n_all--;
+    static const unsigned offsets[] = { 0, 1990, 1998, 1999, 2000, 2050 };
+    for (size_t k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+        h = search_copies(w, "wire OR copyx", offsets[k], 20,
+                          XAP_COPIES_FOLD);
+        ck_assert_uint_eq(xap_hits_count(h), 20);
+        for (size_t i = 0; i < 20; i++) {
+            char *p = hit_str(h, i, "path");
+
+            ck_assert_msg(strcmp(p, all[offsets[k] + i]) == 0,
+                          "offset %u hit %zu: %s, want %s", offsets[k], i,
+                          p, all[offsets[k] + i]);
+            free(p);
+        }
+        xap_hits_free(h);
+    }
+    for (size_t i = 0; i < n_all; i++)
+        free(all[i]);
+    free(all);
+    free(a);
+    free(b);
+    xap_close(w);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 Suite *
@@ -2302,6 +2369,7 @@ xap_suite(void)
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_add_test(tc, copies_fold_across_shards);
     tcase_add_test(tc, copies_fold_pages_without_repeats);
+    tcase_add_test(tc, copies_fold_pages_past_the_near_window);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("snippet");
