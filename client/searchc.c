@@ -84,7 +84,9 @@ enum {
     OPT_SORT,
     OPT_FACETS,
     OPT_CORRECT,
-    OPT_LIKE
+    OPT_LIKE,
+    OPT_ALL,
+    OPT_COPIES
 };
 
 /* The command line, parsed. */
@@ -95,6 +97,8 @@ struct options {
     bool is_limit_set;      /* --limit was given */
     bool is_follow;         /* --status --follow */
     bool is_any;            /* --any: rank documents matching any word */
+    bool is_all;            /* --all: every copy of a story is a hit */
+    bool is_copies;         /* --copies: list each hit's copies */
     bool is_facets;         /* --facets: ask for and print the facets */
     bool is_correct;        /* --correct: search the spelling suggestion */
     bool is_tty;            /* stdout is a terminal */
@@ -419,6 +423,10 @@ usage(FILE *out)
 "      --any             rank documents that match any of the words (for\n"
 "                        long natural-language queries); by default every\n"
 "                        word must match\n"
+"      --all             show every copy of a story as a hit of its own; by\n"
+"                        default copies (the same text, or nearly, in other\n"
+"                        files or outlets) show once, with \"also in\"\n"
+"      --copies          list the copies folded into each hit\n"
 "      --since DATE      only articles dated in or after DATE (YYYY,\n"
 "                        YYYY-MM or YYYY-MM-DD: a whole year or month)\n"
 "      --until DATE      only articles dated in or before DATE\n"
@@ -643,6 +651,12 @@ take_option(struct options *o, int opt, const char *arg,
     case OPT_ANY:
         o->is_any = true;
         return true;
+    case OPT_ALL:
+        o->is_all = true;
+        return true;
+    case OPT_COPIES:
+        o->is_copies = true;
+        return true;
     case OPT_SINCE:
         o->since = arg;
         return true;
@@ -701,6 +715,8 @@ parse_args(int argc, char **argv, struct options *o)
         { "failures", no_argument, NULL, OPT_FAILURES },
         { "follow", no_argument, NULL, 'f' },
         { "any", no_argument, NULL, OPT_ANY },
+        { "all", no_argument, NULL, OPT_ALL },
+        { "copies", no_argument, NULL, OPT_COPIES },
         { "since", required_argument, NULL, OPT_SINCE },
         { "until", required_argument, NULL, OPT_UNTIL },
         { "outlet", required_argument, NULL, OPT_OUTLET },
@@ -741,6 +757,11 @@ parse_args(int argc, char **argv, struct options *o)
         goto usage_error;
     if (o->is_follow && o->mode != MODE_STATUS) {
         fputs("searchc: --follow goes with --status\n", stderr);
+        goto usage_error;
+    }
+    if (o->is_all && o->is_copies) {
+        fputs("searchc: --all shows every copy as a hit; --copies lists "
+              "them under one: choose one\n", stderr);
         goto usage_error;
     }
     o->is_tty = isatty(STDOUT_FILENO);
@@ -937,6 +958,10 @@ build_request(const struct options *o, const char *add_path,
             json_object_set_new(args, "correct", json_true());
         if (o->is_facets)
             json_object_set_new(args, "facets", json_true());
+        if (o->is_all || o->is_copies)
+            json_object_set_new(args, "copies",
+                                json_checked(json_string(
+                                    o->is_all ? "all" : "list")));
         break;
     case MODE_PING:
         op = PROTO_OP_PING;
@@ -1358,9 +1383,75 @@ print_facets(const json_t *root)
     sbuf_free(&b);
 }
 
+/*
+ * The copies folded into a hit: "also in 2 outlets: A, B (3 copies)" or
+ * "also 1 copy", and with --copies one line per listed copy.
+ */
+static void
+print_copies(struct sbuf *b, const json_t *hit, bool is_list)
+{
+    const json_t *also = json_object_get(hit, "also_in");
+    const json_t *list = json_object_get(hit, "copy_list");
+    size_t k = json_is_array(also) ? json_array_size(also) : 0;
+    long long copies;
+    char num[96];
+
+    if (!get_count(hit, "copies", &copies) || copies <= 0)
+        return;
+    if (k > 0) {
+        snprintf(num, sizeof(num), "   also in %zu outlet%s: ", k,
+                 k == 1 ? "" : "s");
+        sbuf_puts(b, num);
+        for (size_t i = 0; i < k; i++) {
+            const json_t *v = json_array_get(also, i);
+
+            if (i > 0)
+                sbuf_puts(b, ", ");
+            if (json_is_string(v))
+                put_clean(b, json_string_value(v), json_string_length(v));
+        }
+        if ((long long)k != copies) {
+            snprintf(num, sizeof(num), " (%lld copies)", copies);
+            sbuf_puts(b, num);
+        }
+    } else {
+        snprintf(num, sizeof(num), "   also %lld cop%s", copies,
+                 copies == 1 ? "y" : "ies");
+        sbuf_puts(b, num);
+    }
+    sbuf_puts(b, "\n");
+    if (!is_list || !json_is_array(list))
+        return;
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *c = json_array_get(list, i);
+        const json_t *member = get_text(c, "member");
+
+        sbuf_puts(b, json_is_false(json_object_get(c, "exact"))
+                         ? "     near: " : "     copy: ");
+        put_field(b, c, "outlet", "unknown outlet");
+        sbuf_puts(b, " | ");
+        put_field(b, c, "date", "undated");
+        sbuf_puts(b, " | ");
+        put_field(b, c, "path", "(no path)");
+        if (member) {
+            sbuf_puts(b, " [");
+            put_clean(b, json_string_value(member),
+                      json_string_length(member));
+            sbuf_puts(b, "]");
+        }
+        sbuf_puts(b, "\n");
+    }
+    if ((long long)json_array_size(list) < copies) {
+        snprintf(num, sizeof(num), "     and %lld more\n",
+                 copies - (long long)json_array_size(list));
+        sbuf_puts(b, num);
+    }
+}
+
 /* One hit, as searchc(1) OUTPUT shows it. */
 static void
-print_hit(struct sbuf *b, const json_t *hit, long long rank, bool is_color)
+print_hit(struct sbuf *b, const json_t *hit, long long rank, bool is_color,
+          bool is_list)
 {
     const json_t *snippet = get_text(hit, "snippet");
     const json_t *member = get_text(hit, "member");
@@ -1385,6 +1476,7 @@ print_hit(struct sbuf *b, const json_t *hit, long long rank, bool is_color)
         sbuf_puts(b, "]");
     }
     sbuf_puts(b, "\n");
+    print_copies(b, hit, is_list);
     if (snippet) {
         sbuf_puts(b, "   ");
         put_snippet(b, json_string_value(snippet),
@@ -1469,7 +1561,7 @@ print_search(const struct options *o, const json_t *root)
             continue;
         if (!get_count(hit, "rank", &rank))
             rank = o->offset + (long long)i + 1;
-        print_hit(&b, hit, rank, o->use_color);
+        print_hit(&b, hit, rank, o->use_color, o->is_copies);
     }
     sbuf_free(&b);
     print_facets(root);

@@ -440,6 +440,36 @@ get_like(const json_t *root, struct proto_request *req,
     return 0;
 }
 
+/* "copies": "fold" (the default), "list" or "all". */
+static int
+get_copies(const json_t *root, enum proto_copies *out,
+           struct proto_error *err)
+{
+    static const struct {
+        const char *name;
+        enum proto_copies v;
+    } names[] = {
+        { "fold", PROTO_COPIES_FOLD },
+        { "list", PROTO_COPIES_LIST },
+        { "all", PROTO_COPIES_ALL },
+    };
+    const json_t *m = json_object_get(root, "copies");
+    const char *s;
+
+    *out = PROTO_COPIES_FOLD;
+    if (m == NULL)
+        return 0;
+    s = json_is_string(m) ? json_string_value(m) : NULL;
+    for (size_t i = 0; s != NULL && i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(s, names[i].name) == 0) {
+            *out = names[i].v;
+            return 0;
+        }
+    }
+    return fail(err, SD_ERR_BAD_REQUEST, false,
+                "\"copies\" must be \"fold\", \"list\" or \"all\"");
+}
+
 static int
 parse_search(const json_t *root, struct proto_request *req,
              struct proto_error *err)
@@ -482,6 +512,8 @@ parse_search(const json_t *root, struct proto_request *req,
     if (get_match(root, &req->match, err) != 0)
         return -1;
     if (parse_search_options(root, req, err) != 0)
+        return -1;
+    if (get_copies(root, &req->copies, err) != 0)
         return -1;
     req->q = xstrndup(s, len);
     return 0;

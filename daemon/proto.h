@@ -81,6 +81,14 @@ enum proto_sort {
     PROTO_SORT_OLDEST,
 };
 
+/* What a search does with copies of one story (doc/protocol.md). */
+enum proto_copies {
+    PROTO_COPIES_FOLD = 0,  /* each story once, with its copies counted
+                             * (the default) */
+    PROTO_COPIES_LIST,      /* as fold, and every copy listed */
+    PROTO_COPIES_ALL,       /* no folding: every copy is a hit */
+};
+
 struct proto_request {
     enum proto_op op;
     json_t *id;        /* owned (json_decref via proto_request_clear);
@@ -101,6 +109,7 @@ struct proto_request {
     char *like_member; /* owned or NULL; "like_member" */
     bool want_correct; /* search: "correct": search the spelling
                         * suggestion instead, when there is one */
+    enum proto_copies copies; /* search: "copies", "fold" by default */
     /* add */
     char *path;        /* owned; raw bytes (from "path" or "path_b64") */
     size_t path_len;

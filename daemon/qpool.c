@@ -27,6 +27,7 @@ struct qjob {
     char *outlet;         /* owned or NULL */
     bool want_facets;
     bool want_correct;
+    enum proto_copies copies;
     qpool_done_cb cb;
     void *arg;
     char *reply;        /* owned; set by the worker */
@@ -92,8 +93,86 @@ copy_field(json_t *hit, json_t *data, const char *key)
     json_object_set_new(hit, key, v ? json_incref(v) : json_null());
 }
 
+static int
+cmp_json_str(const void *a, const void *b)
+{
+    return strcmp(json_string_value(*(json_t *const *)a),
+                  json_string_value(*(json_t *const *)b));
+}
+
+/*
+ * The copies folded into hit i: "copies" (how many), "also_in" (the
+ * outlets they are in other than the hit's own, sorted, each once) and,
+ * when listing, "copy_list".  outlet is the hit's (borrowed, may be NULL).
+ */
+static void
+add_copies(json_t *hit, const xap_hits *h, size_t i, const char *outlet,
+           bool is_list)
+{
+    json_t *outlets = json_array(), *list = json_array();
+    struct xap_copy c;
+    size_t n;
+
+    for (size_t j = 0; xap_hits_copy(h, i, j, &c); j++) {
+        size_t len = strlen(c.outlet);
+        bool seen = len == 0 ||
+                    (outlet != NULL && strcmp(outlet, c.outlet) == 0);
+
+        for (size_t k = 0; !seen && k < json_array_size(outlets); k++)
+            seen = strcmp(json_string_value(json_array_get(outlets, k)),
+                          c.outlet) == 0;
+        if (!seen) {
+            /* Values are the plugins' UTF-8 as indexed; repair the rest. */
+            char *fixed = utf8_valid(c.outlet, len)
+                              ? NULL
+                              : utf8_replace_invalid(c.outlet, len, &len);
+            json_array_append_new(outlets,
+                                  json_stringn(fixed ? fixed : c.outlet, len));
+            free(fixed);
+        }
+        if (is_list) {
+            json_t *data = json_loads(c.data, 0, NULL), *e = json_object();
+            static const char *const keys[] = {
+                "title", "outlet", "date", "path",
+            };
+
+            if (data == NULL)
+                data = json_object();
+            for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+                copy_field(e, data, keys[k]);
+            if (json_object_get(data, "path_b64"))
+                copy_field(e, data, "path_b64");
+            if (json_object_get(data, "member"))
+                copy_field(e, data, "member");
+            json_object_set_new(e, "exact", json_boolean(c.is_exact));
+            json_array_append_new(list, e);
+            json_decref(data);
+        }
+    }
+    n = json_array_size(outlets);
+    if (n > 1) {
+        json_t **v = xcalloc(n, sizeof *v);
+
+        for (size_t k = 0; k < n; k++)
+            v[k] = json_incref(json_array_get(outlets, k));
+        qsort(v, n, sizeof *v, cmp_json_str);
+        json_array_clear(outlets);
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(outlets, v[k]);
+        free(v);
+    }
+    json_object_set_new(hit, "copies",
+                        json_integer((json_int_t)xap_hits_copies(h, i)));
+    json_object_set_new(hit, "also_in", outlets);
+    if (is_list)
+        json_object_set_new(hit, "copy_list", list);
+    else
+        json_decref(list);
+}
+
 static json_t *
-hit_json(const xap_hits *h, size_t i, unsigned rank)
+hit_json(const xap_hits *h, size_t i, unsigned rank,
+         enum proto_copies copies)
 {
     json_t *hit = json_object();
     json_t *data = json_loads(xap_hits_data(h, i), 0, NULL);
@@ -119,6 +198,10 @@ hit_json(const xap_hits *h, size_t i, unsigned rank)
     json_object_set_new(hit, "snippet",
                         json_string(xap_hits_snippet(h, i)));
     copy_field(hit, data, "plugin");
+    if (copies != PROTO_COPIES_ALL)
+        add_copies(hit, h, i,
+                   json_string_value(json_object_get(data, "outlet")),
+                   copies == PROTO_COPIES_LIST);
     json_decref(data);
     return hit;
 }
@@ -178,6 +261,9 @@ search_once(struct worker *w, const struct qjob *j, xap_hits **hits_out)
         .since = j->since, .until = j->until, .outlet = j->outlet,
         .facets = j->want_facets, .correct = j->want_correct,
         .like_path = j->like, .like_member = j->like_member,
+        .copies = j->copies == PROTO_COPIES_ALL    ? XAP_COPIES_ALL
+                  : j->copies == PROTO_COPIES_LIST ? XAP_COPIES_LIST
+                                                   : XAP_COPIES_FOLD,
     };
     uint64_t gen = indexer_generation(w->qp->ix);
     xap_status st;
@@ -242,7 +328,8 @@ run_search(struct worker *w, struct qjob *j)
     arr = json_array();
     for (size_t i = 0; i < xap_hits_count(hits); i++)
         json_array_append_new(arr, hit_json(hits, i,
-                                             j->offset + (unsigned)i + 1));
+                                             j->offset + (unsigned)i + 1,
+                                             j->copies));
     json_object_set_new(body, "hits", arr);
     j->reply = proto_reply_ok(j->id, body, &j->reply_len);
     json_decref(body);
@@ -380,6 +467,7 @@ qpool_submit(struct qpool *qp, const struct proto_request *req,
     j->offset = req->offset;
     j->limit = req->limit;
     j->match = req->match;
+    j->copies = req->copies;
     j->sort = req->sort;
     j->since = req->since ? xstrdup(req->since) : NULL;
     j->until = req->until ? xstrdup(req->until) : NULL;

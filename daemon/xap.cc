@@ -21,6 +21,7 @@
 
 #include "xap.h"
 
+#include "fingerprint.h"
 extern "C" {
 #include "util.h"
 }
@@ -36,6 +37,18 @@ xapi::make_termgen()
     tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
     tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
     return tg;
+}
+
+std::string
+xapi::hash_term(const std::string &hash)
+{
+    static const char hex[] = "0123456789abcdef";
+    std::string t("XH");
+    for (unsigned char c : hash) {
+        t.push_back(hex[c >> 4]);
+        t.push_back(hex[c & 15]);
+    }
+    return t;
 }
 
 namespace {
@@ -214,6 +227,28 @@ set_spelling(Xapian::TermGenerator &tg, bool on)
                  ~Xapian::TermGenerator::FLAG_SPELLING);
 }
 
+/* The copy fingerprints (fingerprint.h): slots 4 and 5, and the hash as
+ * a term so a hit's exact copies can be listed. */
+void
+add_fingerprints(Xapian::Document &xd, const struct doc *d)
+{
+    struct fingerprint fp;
+
+    fingerprint_doc(d, &fp);
+    if (fp.has_hash) {
+        std::string h(reinterpret_cast<const char *>(fp.hash),
+                      sizeof fp.hash);
+        xd.add_value(SLOT_HASH, h);
+        xd.add_boolean_term(hash_term(h));
+    }
+    if (fp.has_simhash) {
+        std::string v(8, '\0');
+        for (int i = 0; i < 8; i++)
+            v[i] = static_cast<char>(fp.simhash >> (56 - 8 * i));
+        xd.add_value(SLOT_SIMHASH, v);
+    }
+}
+
 /* tg: from make_termgen, reused across documents (building the stemmer
  * each time costs more than indexing a short article).  spelling: add
  * the words of the title, authors, place and summary to the spelling
@@ -258,6 +293,7 @@ build_document(Xapian::TermGenerator &tg, const struct doc *d,
     if (d->lang != nullptr && d->lang[0] != '\0')
         xd.add_boolean_term(lang_term(d->lang));
     xd.add_value(SLOT_LAYOUT, Xapian::sortable_serialise(XAP_LAYOUT));
+    add_fingerprints(xd, d);
     xd.set_data(data_json(d) + "\n" + snippet_source(d));
     return xd;
 }

@@ -138,6 +138,18 @@ enum xap_sort {
     XAP_SORT_OLDEST        /* by date, oldest first; undated last */
 };
 
+/* What a search does with copies of one story (fingerprint.h): the same
+ * words (exact copies) or nearly (near copies). */
+enum xap_copies {
+    XAP_COPIES_ALL = 0,    /* no folding: every copy is a hit */
+    XAP_COPIES_FOLD,       /* each story once, best-ranked copy shown, with
+                            * the count and outlets of the others */
+    XAP_COPIES_LIST        /* as FOLD, and each copy's display fields */
+};
+
+/* Most copies listed per hit (xap_hits_copy_*); more are only counted. */
+#define XAP_MAX_COPIES 100
+
 /* A search request; every pointer borrowed for the call. */
 struct xap_query {
     const char *text;      /* query string: the language of doc/query.md */
@@ -161,6 +173,7 @@ struct xap_query {
     bool correct;          /* when a word is unknown to the index and a
                             * spelling correction finds documents, search
                             * for the correction instead */
+    enum xap_copies copies;
 };
 
 /*
@@ -217,6 +230,29 @@ uint64_t xap_hits_total(const xap_hits *h, uint64_t *lower_out,
 double xap_hits_score(const xap_hits *h, size_t i);
 const char *xap_hits_data(const xap_hits *h, size_t i);
 const char *xap_hits_snippet(const xap_hits *h, size_t i);
+
+/*
+ * Copies folded into hit i (XAP_COPIES_FOLD and _LIST; 0 otherwise):
+ * other matching documents with the same words, anywhere in the result,
+ * and near copies among the best-ranked matches (doc/design.md).
+ */
+uint64_t xap_hits_copies(const xap_hits *h, size_t i);
+/* Whether near copies were folded anywhere on this page's result (the
+ * total is then an estimate). */
+bool xap_hits_folded(const xap_hits *h);
+
+/* Copy j of hit i (j < min(copies, XAP_MAX_COPIES)): fills *out and
+ * returns true, false past the end.  Strings borrowed until
+ * xap_hits_free. */
+struct xap_copy {
+    const char *outlet;    /* "" when the copy has none */
+    const char *data;      /* JSON display fields (XAP_COPIES_LIST), "{}"
+                            * otherwise */
+    bool is_exact;         /* same words as the hit, not just nearly */
+};
+bool xap_hits_copy(const xap_hits *h, size_t i, size_t j,
+                   struct xap_copy *out);
+
 void xap_hits_free(xap_hits *h); /* NULL is fine */
 
 #ifdef __cplusplus

@@ -16,6 +16,8 @@
  *            K...                 keywords          (keyword:)
  *            XF<outlet>           whole outlet name, lower case (filter)
  *            L<lang>              language, lower case  (lang:)
+ *            XH<32 hex digits>    content hash (slot 4), to list the
+ *                                 exact copies of a hit
  *            unprefixed           title (x5), summary (x2), captions,
  *                                 body, authors, outlet, place
  *            Terms longer than Xapian allows are cut and suffixed with a
@@ -24,6 +26,11 @@
  *            1  outlet
  *            2  XAP_LAYOUT
  *            3  year: the first 4 digits of the date (facets)
+ *            4  content hash: XXH3-128 of the normalised words of title,
+ *               summary and body, 16 bytes (fingerprint.h); the collapse
+ *               key for exact copies.  Absent for a text without words.
+ *            5  simhash of the same words, 8 bytes big-endian; absent
+ *               for a text too short to have one
  *   data     one JSON object (the display fields: title, outlet, authors,
  *            date, place, path, path_b64 when the path is not UTF-8,
  *            member, plugin, plugin_version, url, lang), then "\n", then
@@ -36,6 +43,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <xapian.h>
 
@@ -43,11 +51,13 @@
 
 namespace xapi {
 
-const unsigned XAP_LAYOUT = 2;
+const unsigned XAP_LAYOUT = 3;
 const Xapian::valueno SLOT_DATE = 0;
 const Xapian::valueno SLOT_OUTLET = 1;
 const Xapian::valueno SLOT_LAYOUT = 2;
 const Xapian::valueno SLOT_YEAR = 3;
+const Xapian::valueno SLOT_HASH = 4;
+const Xapian::valueno SLOT_SIMHASH = 5;
 const size_t MAX_TERM = 240;          /* glass allows 245 bytes */
 const size_t DEFAULT_SNIPPET = 200;
 const char *const STEM_LANG = "english";
@@ -62,6 +72,9 @@ const struct {
     {"place", "XP"},
     {"keyword", "K"},
 };
+
+/* The boolean term of a content hash (the 16 bytes of slot 4). */
+std::string hash_term(const std::string &hash);
 
 /* A term generator set up the way every document is indexed (xap.cc). */
 Xapian::TermGenerator make_termgen();
@@ -124,6 +137,42 @@ Xapian::Query parse_checked(xap_db *db, Xapian::QueryParser &qp,
                             std::string *corrected = nullptr);
 Xapian::Query add_filters(const Xapian::Query &query,
                           const struct xap_query *q);
+/* One copy of a hit (xap_copies.cc). */
+struct copy_info {
+    std::string outlet;     /* slot 1, "" when none */
+    std::string data;       /* display JSON, or "{}" when not asked for */
+    bool is_exact;
+};
+
+/* One hit of a folded page: it points into folded_page::mset, or into
+ * ::deep when is_deep. */
+struct page_hit {
+    Xapian::MSetIterator it;
+    bool is_deep = false;
+    uint64_t copies = 0;    /* other documents folded into it */
+    std::vector<copy_info> copy_list;   /* at most XAP_MAX_COPIES */
+};
+
+struct folded_page {
+    Xapian::MSet mset;      /* the window: its estimates are the totals */
+    Xapian::MSet deep;      /* hits past the window, when the page is */
+    std::vector<page_hit> hits;
+    uint64_t near_folded = 0;   /* window matches folded as near copies */
+    size_t groups = 0;          /* window hits left after folding */
+    bool exhausted = false;     /* the window holds every match */
+};
+
+/*
+ * Run enq (query set; borrowed) for hits offset..offset+limit of the
+ * list with exact copies collapsed (this sets enq's collapse key) and
+ * near copies folded; query (the same, borrowed) finds each hit's exact
+ * copies in db.  want_data: keep each copy's display JSON.  Throws
+ * Xapian errors.
+ */
+folded_page fold_page(Xapian::Enquire &enq, const Xapian::Database &db,
+                      const Xapian::Query &query, Xapian::doccount offset,
+                      Xapian::doccount limit,
+                      Xapian::doccount check_at_least, bool want_data);
 
 /*
  * Run f, turning every exception into a status and db->error.  The error

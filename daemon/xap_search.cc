@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -24,6 +25,8 @@ struct hit {
     double score;
     std::string data;       /* the JSON part of the document data */
     std::string snippet;
+    uint64_t copies = 0;
+    std::vector<copy_info> copy_list;
 };
 
 }  // namespace
@@ -32,6 +35,7 @@ struct xap_hits {
     uint64_t total, lower, upper;
     std::string suggestion;     /* "did you mean", or "" */
     bool is_corrected;          /* the hits are the suggestion's */
+    bool folded = false;    /* near copies were folded */
     std::vector<hit> hits;
     /* per enum xap_facet: value and document count, in the order shown */
     std::vector<std::pair<std::string, uint64_t>> facets[XAP_FACET__COUNT];
@@ -220,6 +224,33 @@ take_facet(const Xapian::ValueCountMatchSpy &spy, bool by_count,
         out.emplace_back(*it, it.get_termfreq());
 }
 
+/*
+ * The totals of a page.  Exact copies are already out of the MSet's
+ * estimates (collapsing); near copies folded in the window come off
+ * them too.  Beyond the window more may fold, so the lower bound is only
+ * the hits left in the window, unless it held every match.
+ */
+void
+set_totals(xap_hits *h, const folded_page &fp)
+{
+    h->total = fp.mset.get_matches_estimated();
+    h->lower = fp.mset.get_matches_lower_bound();
+    h->upper = fp.mset.get_matches_upper_bound();
+    if (fp.near_folded == 0)
+        return;
+    h->folded = true;
+    if (fp.exhausted) {
+        h->total = h->lower = h->upper = fp.groups;
+        return;
+    }
+    h->upper = h->upper > fp.near_folded ? h->upper - fp.near_folded
+                                         : fp.groups;
+    h->total = h->total > fp.near_folded ? h->total - fp.near_folded
+                                         : fp.groups;
+    h->lower = fp.groups;
+    h->total = std::max(h->lower, std::min(h->total, h->upper));
+}
+
 }  // namespace
 
 extern "C" {
@@ -299,32 +330,50 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
             enq.add_matchspy(&years);
             check = db->rdb->get_doccount();
         }
-        Xapian::MSet mset = enq.get_mset(q->offset, q->limit, check);
         h = new xap_hits();
         h->suggestion = suggestion;
         h->is_corrected = is_corrected;
+        folded_page fp;
+        if (q->copies == XAP_COPIES_ALL) {
+            fp.mset = enq.get_mset(q->offset, q->limit, check);
+            for (auto it = fp.mset.begin(); it != fp.mset.end(); ++it) {
+                page_hit ph;
+                ph.it = it;
+                fp.hits.push_back(std::move(ph));
+            }
+        } else {
+            /* Folding may run the match more than once: count facets
+             * (every matching document, copies too) in a pass of their
+             * own first. */
+            if (q->facets) {
+                enq.get_mset(0, 0, check);
+                enq.clear_matchspies();
+            }
+            fp = fold_page(enq, *db->rdb, query, q->offset, q->limit, check,
+                           q->copies == XAP_COPIES_LIST);
+        }
         if (q->facets) {
             take_facet(outlets, true, h->facets[XAP_FACET_OUTLET]);
             take_facet(years, false, h->facets[XAP_FACET_YEAR]);
         }
-        h->total = mset.get_matches_estimated();
-        h->lower = mset.get_matches_lower_bound();
-        h->upper = mset.get_matches_upper_bound();
-        h->hits.reserve(mset.size());
+        set_totals(h, fp);
+        h->hits.reserve(fp.hits.size());
         size_t slen = q->snippet_len != 0 ? q->snippet_len : DEFAULT_SNIPPET;
         snippet_terms sterms(query, Xapian::Stem(STEM_LANG));
         add_wildcards(sterms, is_corrected ? corrected.c_str() : text);
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-            std::string data = it.get_document().get_data();
+        for (page_hit &ph : fp.hits) {
+            std::string data = ph.it.get_document().get_data();
             size_t nl = data.find('\n');
             std::string body =
                 nl == std::string::npos ? std::string() : data.substr(nl + 1);
             if (nl != std::string::npos)
                 data.resize(nl);
             hit x;
-            x.score = it.get_weight();
+            x.score = ph.it.get_weight();
             x.data = std::move(data);
             x.snippet = make_snippet(body, sterms, slen);
+            x.copies = ph.copies;
+            x.copy_list = std::move(ph.copy_list);
             h->hits.push_back(std::move(x));
         }
         return XAP_OK;
@@ -375,6 +424,31 @@ xap_hits_facet_value(const xap_hits *h, enum xap_facet f, size_t i,
     if (count_out != nullptr)
         *count_out = h->facets[f][i].second;
     return h->facets[f][i].first.c_str();
+}
+
+uint64_t
+xap_hits_copies(const xap_hits *h, size_t i)
+{
+    return h != nullptr && i < h->hits.size() ? h->hits[i].copies : 0;
+}
+
+bool
+xap_hits_folded(const xap_hits *h)
+{
+    return h != nullptr && h->folded;
+}
+
+bool
+xap_hits_copy(const xap_hits *h, size_t i, size_t j, struct xap_copy *out)
+{
+    if (h == nullptr || out == nullptr || i >= h->hits.size() ||
+        j >= h->hits[i].copy_list.size())
+        return false;
+    const copy_info &c = h->hits[i].copy_list[j];
+    out->outlet = c.outlet.c_str();
+    out->data = c.data.c_str();
+    out->is_exact = c.is_exact;
+    return true;
 }
 
 size_t

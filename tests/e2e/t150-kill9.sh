@@ -79,14 +79,14 @@ check "every document is in the index exactly once ($expect)" \
 check "no file failed" test "$(field failed)" = 0
 
 # exactly_one WORD: one hit, not zero, not two.
-exactly_one() { sc --limit 5 "$1" | tail -n 1 | grep -qx '1 of 1 hits'; }
+exactly_one() { sc --all --limit 5 "$1" | tail -n 1 | grep -qx '1 of 1 hits'; }
 bad=0
 for i in 0 1 7 499 1000 1234 $((FILES / 2)) $((FILES - 1)); do
     exactly_one "kq${i}zx" || { bad=$((bad + 1)); diag "kq${i}zx: not one hit"; }
 done
 check "sampled files have exactly one document each" test $bad = 0
 check "a container's 5 documents are there once each" \
-    sh -c "'$SEARCHC' --socket '$SOCK' kb7zx | tail -n 1 | grep -qx '5 of 5 hits'"
+    sh -c "'$SEARCHC' --socket '$SOCK' --all kb7zx | tail -n 1 | grep -qx '5 of 5 hits'"
 # A clean restart now finds nothing to do.
 stop_daemon TERM
 start_daemon --plugin-dir "$T/plugins" --watch "$T/spool"

@@ -30,7 +30,7 @@ assert s["failed"] == 0, s
 ' "$T/status"
 # sport/199.txt holds a bare Latin-1 pound sign: it must come out as UTF-8.
 title=$(head -n 1 "$BBC/sport/199.txt")
-sc --json "title:($title)" >"$T/199.json"
+sc --json --all "title:($title)" >"$T/199.json"
 check "the Latin-1 article is found by its title" "$PYTHON3" -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -42,12 +42,12 @@ r = json.load(open(sys.argv[1]))
 h = [h for h in r["hits"] if h["path"].endswith("sport/199.txt")][0]
 assert h["outlet"] == "BBC News", h
 ' "$T/199.json"
-sc --json --limit 1 "outlet:bbc" >"$T/outlet.json"
+sc --json --all --limit 1 "outlet:bbc" >"$T/outlet.json"
 check "outlet:bbc matches every document" "$PYTHON3" -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["total"] == int(sys.argv[2]), (r["total"], sys.argv[2])
 ' "$T/outlet.json" "$files"
 check "'peace process' finds politics/218.txt" \
-    sh -c '"$0" --socket "$1" --limit 100 --json "\"peace process\"" | grep -q "politics/218.txt"' "$SEARCHC" "$SOCK"
+    sh -c '"$0" --socket "$1" --limit 100 --all --json "\"peace process\"" | grep -q "politics/218.txt"' "$SEARCHC" "$SOCK"
 stop_and_check

@@ -31,7 +31,7 @@ assert s["documents"] == 21578 and s["failed"] == 0, s
 ' "$T/status"
 
 # field QUERY: the JSON reply of a search with every hit.
-hits() { sc --json --limit 1000 "$1"; }
+hits() { sc --json --all --limit 1000 "$1"; }
 hits 'title:"bahia cocoa review"' >"$T/bahia.json"
 check "NEWID 1 has its title, date, place and outlet" "$PYTHON3" -c '
 import json, sys
@@ -46,15 +46,15 @@ assert h["place"] == "SALVADOR", h
 assert h["outlet"] == "Reuters", h
 ' "$T/bahia.json"
 check "its topics and places are keywords" \
-    sh -c "'$SEARCHC' --socket '$SOCK' --json 'keyword:cocoa keyword:el-salvador keyword:uruguay' | grep -q 'BAHIA COCOA REVIEW'"
+    sh -c "'$SEARCHC' --socket '$SOCK' --json --all 'keyword:cocoa keyword:el-salvador keyword:uruguay' | grep -q 'BAHIA COCOA REVIEW'"
 check "the article with the stray 0xFC byte is indexed" \
-    sh -c "'$SEARCHC' --socket '$SOCK' --json --limit 50 '\"lasting world economic growth\"' | grep -q 'reut2-017.sgm'"
+    sh -c "'$SEARCHC' --socket '$SOCK' --json --all --limit 50 '\"lasting world economic growth\"' | grep -q 'reut2-017.sgm'"
 check "no snippet keeps an entity or the sign-off" \
     sh -c "! '$SEARCHC' --socket '$SOCK' --json --limit 1000 'said' | grep -q '&amp;#[0-9]*;\\|&#[0-9]*;'"
 check "a BRIEF article keeps its title" \
-    sh -c "'$SEARCHC' --socket '$SOCK' --json 'title:\"money market mutual funds rose\"' | grep -q 'reut2-000.sgm'"
+    sh -c "'$SEARCHC' --socket '$SOCK' --json --all 'title:\"money market mutual funds rose\"' | grep -q 'reut2-000.sgm'"
 check "and not its \"Blah blah blah.\" body" \
     sh -c "'$SEARCHC' --socket '$SOCK' '\"blah blah blah\"' >/dev/null; test \$? -eq 1"
 check "outlet:reuters matches every article" \
-    sh -c "'$SEARCHC' --socket '$SOCK' --limit 1 'outlet:reuters' | tail -n 1 | grep -qx '1 of 21578 hits'"
+    sh -c "'$SEARCHC' --socket '$SOCK' --all --limit 1 'outlet:reuters' | tail -n 1 | grep -qx '1 of 21578 hits'"
 stop_and_check

@@ -28,7 +28,7 @@ assert s["documents"] == 18846 and s["failed"] == 0, s
 ' "$T/status"
 
 # The first post of the FAQ: author, title and group from the headers.
-sc --json --limit 20 'title:"atheist resources"' >"$T/faq.json"
+sc --json --all --limit 20 'title:"atheist resources"' >"$T/faq.json"
 check "alt.atheism/49960 has its author, title and outlet" "$PYTHON3" -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -39,7 +39,7 @@ assert h["authors"] == ["mathew"], h
 assert h["title"] == "Alt.Atheism FAQ: Atheist Resources", h
 assert h["outlet"] == "Usenet", h
 ' "$T/faq.json"
-sc --json --limit 1000 'keyword:sci.space' >"$T/space.json"
+sc --json --all --limit 1000 'keyword:sci.space' >"$T/space.json"
 check "the newsgroup is a keyword: keyword:sci.space finds its 987 posts" \
     "$PYTHON3" -c '
 import json, sys
@@ -48,7 +48,7 @@ paths = [h["path"] for h in r["hits"]]
 assert len(paths) == 987, len(paths)
 assert all("/sci.space/" in p for p in paths), [p for p in paths if "/sci.space/" not in p][:3]
 ' "$T/space.json"
-sc --json --limit 1 'outlet:usenet' >"$T/usenet.json"
+sc --json --all --limit 1 'outlet:usenet' >"$T/usenet.json"
 check "every post is in outlet Usenet" "$PYTHON3" -c '
 import json, sys
 r = json.load(open(sys.argv[1]))

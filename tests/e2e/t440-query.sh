@@ -48,8 +48,9 @@ $script" "$@"
 }
 # j NAME SEARCHC-ARGS...: the JSON reply of a search, in $T/NAME.json.
 # With facets, which count every match, so totals are exact and can be
-# added up.
-j() { name=$1; shift; sc --json --facets "$@" >"$T/$name.json"; }
+# added up; with every copy of a story (--all), so totals count documents
+# as facets do (t460 tests folding copies).
+j() { name=$1; shift; sc --json --facets --all "$@" >"$T/$name.json"; }
 
 j reuters --limit 1 "lang:en"
 j bbc --limit 1 "outlet:bbc"
@@ -182,7 +183,7 @@ f = r(sys.argv[1])
 reu = {e["value"]: e["count"] for e in f["facets"]["outlet"]}["Reuters"]
 assert f["facets"]["year"] == [{"value": "1987", "count": reu}], f["facets"]
 ' "$T/facets.json"
-sc --facets --limit 2 oil >"$T/facets.out"
+sc --facets --all --limit 2 oil >"$T/facets.out"
 check "searchc prints the facets under the hits" sh -c "
 grep -q '^outlet: .*Reuters [0-9]' '$T/facets.out' &&
 grep -q '^year: 1987 [0-9]' '$T/facets.out' &&
@@ -222,7 +223,7 @@ whole = [key(h) for h in r(sys.argv[1])["hits"]]
 parts = sum(([key(h) for h in r(p)["hits"]] for p in sys.argv[2:5]), [])
 assert whole == parts and len(whole) == 30, (whole, parts)
 ' "$T/page_all.json" "$T/page_1.json" "$T/page_2.json" "$T/page_3.json"
-sc --limit 10 --offset 10 --sort oldest oil >"$T/paging.out"
+sc --all --limit 10 --offset 10 --sort oldest oil >"$T/paging.out"
 check "searchc says which hits and the order" sh -c \
     "tail -n 1 '$T/paging.out' | grep -q '^hits 11-20 of [0-9]*, oldest first$'"
 j big --limit 1000 said

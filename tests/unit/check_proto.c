@@ -1321,6 +1321,45 @@ START_TEST(search_like_and_correct_members)
 }
 END_TEST
 
+START_TEST(search_copies_is_fold_list_or_all)
+{
+    static const struct {
+        const char *line;
+        int rc;
+        enum proto_copies copies;
+    } ccases[] = {
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\"}", 0, PROTO_COPIES_FOLD },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"copies\":\"fold\"}", 0,
+          PROTO_COPIES_FOLD },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"copies\":\"list\"}", 0,
+          PROTO_COPIES_LIST },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"copies\":\"all\"}", 0,
+          PROTO_COPIES_ALL },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"copies\":\"ALL\"}", -1, 0 },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"copies\":\"\"}", -1, 0 },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"copies\":true}", -1, 0 },
+        { "{\"v\":1,\"op\":\"search\",\"q\":\"a\",\"copies\":null}", -1, 0 },
+    };
+
+    for (size_t i = 0; i < sizeof ccases / sizeof ccases[0]; i++) {
+        struct proto_request req;
+        struct proto_error err;
+        int rc = proto_parse_request(ccases[i].line, strlen(ccases[i].line),
+                                     &req, &err);
+
+        ck_assert_int_eq(rc, ccases[i].rc);
+        if (rc == 0) {
+            ck_assert_int_eq(req.copies, ccases[i].copies);
+            proto_request_clear(&req);
+        } else {
+            ck_assert_str_eq(err.code, SD_ERR_BAD_REQUEST);
+            ck_assert_ptr_nonnull(strstr(err.message, "\"copies\""));
+            proto_error_clear(&err);
+        }
+    }
+}
+END_TEST
+
 START_TEST(failures_pages_with_checked_limit_and_offset)
 {
     static const char *const bad[] = {
@@ -2104,6 +2143,7 @@ proto_suite(void)
     tcase_add_test(tc, failures_pages_with_checked_limit_and_offset);
     tcase_add_test(tc, search_match_is_all_or_any);
     tcase_add_test(tc, search_like_and_correct_members);
+    tcase_add_test(tc, search_copies_is_fold_list_or_all);
     tcase_add_test(tc, search_options_default_and_parse);
     tcase_add_test(tc, search_options_refused_name_the_member);
     tcase_add_test(tc, search_options_periods_may_nest);

@@ -2318,6 +2318,260 @@ START_TEST(like_finds_related_documents)
 }
 END_TEST
 
+/* ---- copies ------------------------------------------------------------- */
+
+/* A made-up article of nwords words (a vocabulary of 600) with "wire" in
+ * it, from seed; edits > 0 changes that many words.  Owned. */
+static char *
+story(uint32_t seed, size_t nwords, size_t edits)
+{
+    char *s = xmalloc(nwords * 12 + 16);
+    size_t len = (size_t)sprintf(s, "wire");
+    uint32_t x = seed * 2654435761u + 1;
+
+    for (size_t i = 1; i < nwords; i++) {
+        x = x * 1103515245u + 12345u;
+        if (edits > 0 && i % (nwords / (edits + 1)) == 0 &&
+            i / (nwords / (edits + 1)) <= edits)
+            len += (size_t)sprintf(s + len, " edited");
+        else
+            len += (size_t)sprintf(s + len, " w%u", (x >> 8) % 600);
+    }
+    return s;
+}
+
+/* The query of search_copies: borrowed strings, copies mode. */
+static xap_hits *
+search_copies(xap_db *db, const char *text, unsigned offset, unsigned limit,
+              enum xap_copies mode)
+{
+    struct xap_query q = { .text = text, .offset = offset, .limit = limit,
+                           .copies = mode };
+    xap_hits *h = NULL;
+
+    ASSERT_OK(db, xap_search(db, &q, &h));
+    return h;
+}
+
+START_TEST(copies_fold_across_shards)
+{
+    char *dirs_own[3];
+    const char *dirs[3];
+    xap_db *w[3], *r = NULL;
+    char *a = story(1, 300, 0), *near = story(1, 300, 3);
+    char *other = story(2, 300, 0);
+    xap_hits *h;
+    struct xap_copy c;
+    size_t exact = 0, nearn = 0;
+    bool seen_three = false;
+    char *path;
+
+    for (int i = 0; i < 3; i++) {
+        dirs_own[i] = xasprintf("%s/shard-%d", tmp_dir, i);
+        dirs[i] = dirs_own[i];
+        w[i] = open_at(dirs[i], XAP_WRITE);
+    }
+    /* One story three times word for word (in two shards, two outlets),
+     * once with three words changed, and an unrelated story that matches
+     * the same query.  No copy is a first document of the first shard,
+     * so a shard's own document number never passes for the merged one. */
+    add(w[0], &(struct spec){ .path = "/b", .title = "Wire story",
+                              .body = other, .outlet = "One" });
+    add(w[1], &(struct spec){ .path = "/a1", .title = "Wire story",
+                              .body = a, .outlet = "One" });
+    add(w[2], &(struct spec){ .path = "/a2", .title = "Wire story",
+                              .body = a, .outlet = "Two" });
+    add(w[2], &(struct spec){ .path = "/a3", .title = "Wire  STORY!",
+                              .body = a, .outlet = "Two" });
+    add(w[0], &(struct spec){ .path = "/a4", .title = "Wire story",
+                              .body = near, .outlet = "Three" });
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(w[i], xap_commit(w[i]));
+    ASSERT_OK(r, xap_open_shards(dirs, 3, &r));
+
+    /* Without folding every copy is a hit. */
+    h = search_copies(r, "wire", 0, 10, XAP_COPIES_ALL);
+    ck_assert_uint_eq(xap_hits_count(h), 5);
+    ck_assert_uint_eq(xap_hits_copies(h, 0), 0);
+    ck_assert(!xap_hits_folded(h));
+    xap_hits_free(h);
+
+    /* Folded: the story once, with its three copies, and the other. */
+    h = search_copies(r, "wire", 0, 10, XAP_COPIES_LIST);
+    ck_assert_uint_eq(xap_hits_count(h), 2);
+    ck_assert(xap_hits_folded(h));
+    ck_assert_uint_eq(xap_hits_total(h, NULL, NULL), 2);
+    for (size_t i = 0; i < 2; i++) {
+        path = hit_str(h, i, "path");
+        if (strcmp(path, "/b") == 0) {
+            ck_assert_uint_eq(xap_hits_copies(h, i), 0);
+            ck_assert(!xap_hits_copy(h, i, 0, &c));
+        } else {
+            ck_assert_uint_eq(xap_hits_copies(h, i), 3);
+            for (size_t j = 0; xap_hits_copy(h, i, j, &c); j++) {
+                json_t *o = json_loads(c.data, 0, NULL);
+                const char *p = json_string_value(json_object_get(o, "path"));
+                ck_assert_ptr_nonnull(p);
+                ck_assert_str_ne(p, path);
+                if (strcmp(p, "/a4") == 0) {
+                    ck_assert(!c.is_exact);
+                    ck_assert_str_eq(c.outlet, "Three");
+                    seen_three = true;
+                    nearn++;
+                } else {
+                    ck_assert(c.is_exact);
+                    exact++;
+                }
+                json_decref(o);
+            }
+        }
+        free(path);
+    }
+    ck_assert_uint_eq(exact, 2);
+    ck_assert_uint_eq(nearn, 1);
+    ck_assert(seen_three);
+    xap_hits_free(h);
+
+    /* Fold without the list: counts and outlets, no display fields. */
+    h = search_copies(r, "wire", 0, 10, XAP_COPIES_FOLD);
+    ck_assert_uint_eq(xap_hits_copies(h, 0) + xap_hits_copies(h, 1), 3);
+    ck_assert(xap_hits_copy(h, xap_hits_copies(h, 0) ? 0 : 1, 0, &c));
+    ck_assert_str_eq(c.data, "{}");
+    xap_hits_free(h);
+
+    /* Pages are cut from the folded list. */
+    h = search_copies(r, "wire", 1, 1, XAP_COPIES_FOLD);
+    ck_assert_uint_eq(xap_hits_count(h), 1);
+    xap_hits_free(h);
+    h = search_copies(r, "wire", 2, 5, XAP_COPIES_FOLD);
+    ck_assert_uint_eq(xap_hits_count(h), 0);
+    xap_hits_free(h);
+
+    /* A filter that leaves out some copies leaves them out of the
+     * count too: only matching documents are copies of a hit. */
+    h = search_copies(r, "wire -outlet:two", 0, 10, XAP_COPIES_FOLD);
+    ck_assert_uint_eq(xap_hits_count(h), 2);
+    ck_assert_uint_eq(xap_hits_copies(h, 0) + xap_hits_copies(h, 1), 1);
+    xap_hits_free(h);
+
+    xap_close(r);
+    for (int i = 0; i < 3; i++) {
+        xap_close(w[i]);
+        free(dirs_own[i]);
+    }
+    free(a);
+    free(near);
+    free(other);
+}
+END_TEST
+
+START_TEST(copies_fold_pages_without_repeats)
+{
+    /* More distinct stories than one page's window holds, each twice:
+     * every page shows each story once, and paging never repeats one. */
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    enum { N = 60 };
+    bool seen[N] = { false };
+    xap_hits *h;
+
+    for (uint32_t i = 0; i < N; i++) {
+        char *body = story(100 + i, 120, 0);
+        char p1[32], p2[32];
+
+        snprintf(p1, sizeof p1, "/s%u-a", i);
+        snprintf(p2, sizeof p2, "/s%u-b", i);
+        add(w, &(struct spec){ .path = p1, .body = body });
+        add(w, &(struct spec){ .path = p2, .body = body });
+        free(body);
+    }
+    ASSERT_OK(w, xap_commit(w));
+    for (unsigned off = 0; off < N + 10; off += 7) {
+        h = search_copies(w, "wire", off, 7, XAP_COPIES_FOLD);
+        for (size_t i = 0; i < xap_hits_count(h); i++) {
+            char *p = hit_str(h, i, "path");
+            unsigned k = (unsigned)atoi(p + 2);
+
+            ck_assert_uint_lt(k, N);
+            ck_assert_msg(!seen[k], "story %u twice", k);
+            seen[k] = true;
+            ck_assert_uint_eq(xap_hits_copies(h, i), 1);
+            free(p);
+        }
+        xap_hits_free(h);
+    }
+    for (unsigned k = 0; k < N; k++)
+        ck_assert_msg(seen[k], "story %u never shown", k);
+    xap_close(w);
+}
+END_TEST
+
+START_TEST(copies_fold_pages_past_the_near_window)
+{
+    /* Near copies fold among the best 2000 matches; pages past them come
+     * from the collapsed list as it is, shifted by what folded.  So the
+     * folded list is the unfolded one less the near copy, at every
+     * offset, across the window's end. */
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    enum { N = 2100 };
+    char *a = story(7, 200, 0), *b = story(7, 200, 2);
+    char **all = xcalloc(N + 2, sizeof *all);
+    size_t n_all = 0, near_at = SIZE_MAX;
+    xap_hits *h;
+
+    /* The two copies rank first: they alone have the rare "copyx". */
+    add(w, &(struct spec){ .path = "/near-a", .title = "copyx",
+                           .body = a });
+    add(w, &(struct spec){ .path = "/near-b", .title = "copyx",
+                           .body = b });
+    for (unsigned i = 0; i < N; i++) {
+        char p[32], body[64];
+
+        snprintf(p, sizeof p, "/d%04u", i);
+        snprintf(body, sizeof body, "wire item %u of the long list", i);
+        add(w, &(struct spec){ .path = p, .body = body });
+    }
+    ASSERT_OK(w, xap_commit(w));
+    for (unsigned off = 0; off < N + 2; off += 1000) {
+        h = search_copies(w, "wire OR copyx", off, 1000, XAP_COPIES_ALL);
+        for (size_t i = 0; i < xap_hits_count(h); i++) {
+            all[n_all] = hit_str(h, i, "path");
+            if (strcmp(all[n_all], "/near-b") == 0)
+                near_at = n_all;
+            n_all++;
+        }
+        xap_hits_free(h);
+    }
+    ck_assert_uint_eq(n_all, N + 2);
+    ck_assert_uint_lt(near_at, 2000);
+    /* The unfolded list without the near copy. */
+    free(all[near_at]);
+    memmove(all + near_at, all + near_at + 1,
+            (n_all - near_at - 1) * sizeof *all);
+    n_all--;
+    static const unsigned offsets[] = { 0, 1990, 1998, 1999, 2000, 2050 };
+    for (size_t k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+        h = search_copies(w, "wire OR copyx", offsets[k], 20,
+                          XAP_COPIES_FOLD);
+        ck_assert_uint_eq(xap_hits_count(h), 20);
+        for (size_t i = 0; i < 20; i++) {
+            char *p = hit_str(h, i, "path");
+
+            ck_assert_msg(strcmp(p, all[offsets[k] + i]) == 0,
+                          "offset %u hit %zu: %s, want %s", offsets[k], i,
+                          p, all[offsets[k] + i]);
+            free(p);
+        }
+        xap_hits_free(h);
+    }
+    for (size_t i = 0; i < n_all; i++)
+        free(all[i]);
+    free(all);
+    free(a);
+    free(b);
+    xap_close(w);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 Suite *
@@ -2379,6 +2633,13 @@ xap_suite(void)
     tcase_add_test(tc, query_facets_count_every_match_not_the_page);
     tcase_add_test(tc, query_refusals_are_equery_with_a_position);
     tcase_add_test(tc, query_bad_filters_and_huge_wildcards_are_equery);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("copies");
+    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_add_test(tc, copies_fold_across_shards);
+    tcase_add_test(tc, copies_fold_pages_without_repeats);
+    tcase_add_test(tc, copies_fold_pages_past_the_near_window);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("snippet");
