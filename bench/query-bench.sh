@@ -291,9 +291,10 @@ awk -F'\t' -v clients="$CLIENTS" -v tp50="$TARGET_P50" -v tp99="$TARGET_P99" \
     {
         n++; label[n] = $1; note[n] = $3
         if ($4 == "failed") { failed[n] = 1; next }
-        cnt[n] = kv($4, "count"); err[n] = kv($4, "errors")
-        p50[n] = kv($4, "p50_ms"); p99[n] = kv($4, "p99_ms")
-        qps[n] = kv($4, "qps")
+        # + 0: substr gives strings, and awk compares strings as text
+        cnt[n] = kv($4, "count") + 0; err[n] = kv($4, "errors") + 0
+        p50[n] = kv($4, "p50_ms") + 0; p99[n] = kv($4, "p99_ms") + 0
+        qps[n] = kv($4, "qps") + 0
         by[$1] = n
     }
     function st(ok) { return ok ? "met" : "NOT met" }

@@ -227,26 +227,23 @@ set_spelling(Xapian::TermGenerator &tg, bool on)
                  ~Xapian::TermGenerator::FLAG_SPELLING);
 }
 
-/* The copy fingerprints (fingerprint.h): slots 4 and 5, and the hash as
- * a term so a hit's exact copies can be listed. */
+/* The copy fingerprints (fingerprint.h): slot 4 (the hash, then the
+ * simhash when there is one), and the hash as a term so a hit's exact
+ * copies can be listed. */
 void
 add_fingerprints(Xapian::Document &xd, const struct doc *d)
 {
     struct fingerprint fp;
 
     fingerprint_doc(d, &fp);
-    if (fp.has_hash) {
-        std::string h(reinterpret_cast<const char *>(fp.hash),
-                      sizeof fp.hash);
-        xd.add_value(SLOT_HASH, h);
-        xd.add_boolean_term(hash_term(h));
-    }
-    if (fp.has_simhash) {
-        std::string v(8, '\0');
+    if (!fp.has_hash)
+        return;
+    std::string h(reinterpret_cast<const char *>(fp.hash), sizeof fp.hash);
+    xd.add_boolean_term(hash_term(h));
+    if (fp.has_simhash)
         for (int i = 0; i < 8; i++)
-            v[i] = static_cast<char>(fp.simhash >> (56 - 8 * i));
-        xd.add_value(SLOT_SIMHASH, v);
-    }
+            h.push_back(static_cast<char>(fp.simhash >> (56 - 8 * i)));
+    xd.add_value(SLOT_COPIES, h);
 }
 
 /* tg: from make_termgen, reused across documents (building the stemmer

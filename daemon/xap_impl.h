@@ -16,8 +16,8 @@
  *            K...                 keywords          (keyword:)
  *            XF<outlet>           whole outlet name, lower case (filter)
  *            L<lang>              language, lower case  (lang:)
- *            XH<32 hex digits>    content hash (slot 4), to list the
- *                                 exact copies of a hit
+ *            XH<32 hex digits>    content hash (the first 16 bytes of
+ *                                 slot 4), to list a hit's exact copies
  *            unprefixed           title (x5), summary (x2), captions,
  *                                 body, authors, outlet, place
  *            Terms longer than Xapian allows are cut and suffixed with a
@@ -26,11 +26,14 @@
  *            1  outlet
  *            2  XAP_LAYOUT
  *            3  year: the first 4 digits of the date (facets)
- *            4  content hash: XXH3-128 of the normalised words of title,
- *               summary and body, 16 bytes (fingerprint.h); the collapse
- *               key for exact copies.  Absent for a text without words.
- *            5  simhash of the same words, 8 bytes big-endian; absent
- *               for a text too short to have one
+ *            4  copy key: the content hash, XXH3-128 of the normalised
+ *               words of title, summary and body, 16 bytes
+ *               (fingerprint.h), then, when the text is long enough to
+ *               have one, their simhash, 8 bytes big-endian.  The
+ *               collapse key for exact copies (equal words give equal
+ *               simhashes, so the simhash does not split them), and
+ *               there for free in the MSet when near copies are folded.
+ *               Absent for a text without words.
  *   data     one JSON object (the display fields: title, outlet, authors,
  *            date, place, path, path_b64 when the path is not UTF-8,
  *            member, plugin, plugin_version, url, lang), then "\n", then
@@ -51,13 +54,13 @@
 
 namespace xapi {
 
-const unsigned XAP_LAYOUT = 3;
+const unsigned XAP_LAYOUT = 4;
 const Xapian::valueno SLOT_DATE = 0;
 const Xapian::valueno SLOT_OUTLET = 1;
 const Xapian::valueno SLOT_LAYOUT = 2;
 const Xapian::valueno SLOT_YEAR = 3;
-const Xapian::valueno SLOT_HASH = 4;
-const Xapian::valueno SLOT_SIMHASH = 5;
+const Xapian::valueno SLOT_COPIES = 4;
+const size_t COPY_HASH_LEN = 16;      /* bytes of slot 4 that are the hash */
 const size_t MAX_TERM = 240;          /* glass allows 245 bytes */
 const size_t DEFAULT_SNIPPET = 200;
 const char *const STEM_LANG = "english";

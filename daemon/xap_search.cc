@@ -117,6 +117,20 @@ parse_query(xap_db *db, const char *text, bool match_any,
     return parse_checked(db, qp, text, flags, corrected);
 }
 
+/* Whether a term of query (parsed) is in no document.  Only then is the
+ * query parsed again for a spelling correction: get_spelling_suggestion
+ * scans the spelling data for every word, whether it is known or not,
+ * which cost more than the rest of a search. */
+bool
+has_unknown_term(const Xapian::Database &rdb, const Xapian::Query &query)
+{
+    for (auto t = query.get_unique_terms_begin();
+         t != query.get_unique_terms_end(); ++t)
+        if (!rdb.term_exists(*t))
+            return true;
+    return false;
+}
+
 /* Terms that can describe a document for "more like this": plain words
  * (no field prefix, not the stemmed Z forms), not function words, not
  * numbers, not single letters. */
@@ -276,8 +290,12 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
             return XAP_EQUERY;
         std::string corrected, suggestion;
         Xapian::Query query;
-        if (text[0] != '\0')
-            query = parse_query(db, text, q->match_any, &corrected);
+        if (text[0] != '\0') {
+            query = parse_query(db, text, q->match_any, nullptr);
+            if (q->like_path == nullptr &&
+                has_unknown_term(*db->rdb, query))
+                parse_query(db, text, q->match_any, &corrected);
+        }
         if (q->like_path != nullptr) {
             /* Like a document: ranked by its terms; with a query too,
              * only what the query finds, ranked by both. */
@@ -296,7 +314,6 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
                                         like)
                         : like;
             query = Xapian::Query(Xapian::Query::OP_AND_NOT, query, self);
-            corrected.clear();
         }
         query = add_filters(query, q);
         bool is_corrected = false;
@@ -322,9 +339,10 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
         Xapian::MultiValueKeyMaker km;
         set_sort(enq, q->sort, km);
         Xapian::ValueCountMatchSpy outlets(SLOT_OUTLET), years(SLOT_YEAR);
-        /* At least 100 documents are checked so the estimate is useful
-         * even for a tiny page; facets must see every match. */
-        Xapian::doccount check = 100;
+        /* Facets must see every match; otherwise the page (or the
+         * window copies are folded in) is all that must be checked, and
+         * the total is an estimate with bounds unless that was all. */
+        Xapian::doccount check = 0;
         if (q->facets) {
             enq.add_matchspy(&outlets);
             enq.add_matchspy(&years);
@@ -335,7 +353,12 @@ xap_search(xap_db *db, const struct xap_query *q, xap_hits **hits_out)
         h->is_corrected = is_corrected;
         folded_page fp;
         if (q->copies == XAP_COPIES_ALL) {
-            fp.mset = enq.get_mset(q->offset, q->limit, check);
+            /* As many as a folded page reads (xap_copies.cc), so a
+             * total is exact as often. */
+            Xapian::doccount want = q->offset + q->limit;
+            fp.mset = enq.get_mset(
+                q->offset, q->limit,
+                std::max({check, 2 * want, want + 20}));
             for (auto it = fp.mset.begin(); it != fp.mset.end(); ++it) {
                 page_hit ph;
                 ph.it = it;
