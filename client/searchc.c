@@ -62,7 +62,8 @@ enum {
 #define SGR_RESET "\033[0m"
 
 enum sc_mode {
-    MODE_SEARCH = 0, MODE_PING, MODE_STATUS, MODE_ADD, MODE_FAILURES
+    MODE_SEARCH = 0, MODE_PING, MODE_STATUS, MODE_ADD, MODE_FAILURES,
+    MODE_RELOAD
 };
 enum sc_color { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -76,6 +77,7 @@ enum {
     OPT_COLOR,
     OPT_TIMEOUT,
     OPT_FAILURES,
+    OPT_RELOAD,
     OPT_FOLLOW,
     OPT_ANY,
     OPT_SINCE,
@@ -407,7 +409,7 @@ usage(FILE *out)
 "Usage: searchc [OPTIONS] QUERY...\n"
 "       searchc [OPTIONS] --like PATH[#MEMBER] [QUERY...]\n"
 "       searchc [OPTIONS] --ping | --status [--follow] | --add PATH\n"
-"       searchc [OPTIONS] --failures\n"
+"       searchc [OPTIONS] --failures | --reload\n"
 "\n"
 "Search the articles indexed by a running searchd and print ranked hits\n"
 "with the matches highlighted.  The QUERY words are joined with spaces;\n"
@@ -455,6 +457,8 @@ usage(FILE *out)
 "      --failures        list the files that could not be indexed, with\n"
 "                        the plugin and the reason (--limit, --offset page)\n"
 "      --add PATH        index the file or folder PATH now and wait\n"
+"      --reload          make searchd re-read its configuration file and\n"
+"                        plugin folder (as SIGHUP does), and say how it went\n"
 "  -h, --help            show this help\n"
 "  -V, --version         show the version\n"
 "\n"
@@ -521,8 +525,8 @@ static bool
 set_mode(struct options *o, enum sc_mode mode)
 {
     if (o->is_mode_set && o->mode != mode) {
-        fputs("searchc: use only one of --ping, --status, --add and "
-              "--failures\n", stderr);
+        fputs("searchc: use only one of --ping, --status, --add, "
+              "--failures and --reload\n", stderr);
         return false;
     }
     if (o->is_mode_set && mode == MODE_ADD) {
@@ -589,7 +593,7 @@ take_operands(struct options *o, char **words, int n)
     static const char *const mode_opt[] = {
         [MODE_SEARCH] = "", [MODE_PING] = "--ping",
         [MODE_STATUS] = "--status", [MODE_ADD] = "--add",
-        [MODE_FAILURES] = "--failures",
+        [MODE_FAILURES] = "--failures", [MODE_RELOAD] = "--reload",
     };
 
     if (o->mode != MODE_SEARCH) {
@@ -645,6 +649,8 @@ take_option(struct options *o, int opt, const char *arg,
         return set_mode(o, MODE_ADD);
     case OPT_FAILURES:
         return set_mode(o, MODE_FAILURES);
+    case OPT_RELOAD:
+        return set_mode(o, MODE_RELOAD);
     case 'f':
         o->is_follow = true;
         return true;
@@ -713,6 +719,7 @@ parse_args(int argc, char **argv, struct options *o)
         { "status", no_argument, NULL, OPT_STATUS },
         { "add", required_argument, NULL, OPT_ADD },
         { "failures", no_argument, NULL, OPT_FAILURES },
+        { "reload", no_argument, NULL, OPT_RELOAD },
         { "follow", no_argument, NULL, 'f' },
         { "any", no_argument, NULL, OPT_ANY },
         { "all", no_argument, NULL, OPT_ALL },
@@ -968,6 +975,9 @@ build_request(const struct options *o, const char *add_path,
         break;
     case MODE_STATUS:
         op = PROTO_OP_STATUS;
+        break;
+    case MODE_RELOAD:
+        op = PROTO_OP_RELOAD;
         break;
     case MODE_FAILURES:
         op = PROTO_OP_FAILURES;
@@ -1791,6 +1801,19 @@ print_ping(const json_t *root)
 }
 
 static int
+print_reload(const json_t *root)
+{
+    long long plugins;
+
+    if (!get_count(root, "plugins", &plugins)) {
+        report_malformed("a reload reply without \"plugins\"");
+        return SC_EXIT_TROUBLE;
+    }
+    printf("reloaded: %lld plugins\n", plugins);
+    return SC_EXIT_OK;
+}
+
+static int
 print_add(const json_t *root)
 {
     const json_t *errors = json_object_get(root, "errors");
@@ -1860,6 +1883,8 @@ print_reply(const struct options *o, const json_t *root, const char *line,
         return print_add(root);
     case MODE_FAILURES:
         return print_failures(root);
+    case MODE_RELOAD:
+        return print_reload(root);
     }
     return SC_EXIT_TROUBLE;
 }

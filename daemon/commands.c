@@ -236,6 +236,27 @@ cmd_failures(struct conn *c, const struct proto_request *req,
     reply_json(c, req->id, body);
 }
 
+static void
+cmd_reload(struct conn *c, const struct proto_request *req,
+           struct commands_ctx *ctx)
+{
+    char err[1024];
+    json_t *body;
+
+    if (ctx->reload == NULL) {
+        reply_error(c, req->id, SD_ERR_INTERNAL, "reload is not offered");
+        return;
+    }
+    if (ctx->reload(ctx->reload_arg, err, sizeof err) < 0) {
+        reply_error(c, req->id, SD_ERR_BAD_CONFIG, err);
+        return;
+    }
+    body = json_object();
+    json_object_set_new(body, "plugins",
+                        json_integer((json_int_t)plugins_count(ctx->plugins)));
+    reply_json(c, req->id, body);
+}
+
 static const struct {
     enum proto_op op;
     command_fn fn;
@@ -245,6 +266,7 @@ static const struct {
     { PROTO_OP_STATUS, cmd_status },
     { PROTO_OP_ADD, cmd_add },
     { PROTO_OP_FAILURES, cmd_failures },
+    { PROTO_OP_RELOAD, cmd_reload },
 };
 
 void

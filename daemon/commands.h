@@ -1,7 +1,8 @@
 /*
  * commands.h - the operations of the protocol: a table from op to handler.
  * ping and status answer at once on the loop; search goes to the query
- * pool; add goes to the indexer and answers when the files are committed.
+ * pool; add goes to the indexer and answers when the files are committed;
+ * reload re-reads the settings and plugins at once, on the loop.
  */
 #ifndef SEARCHD_COMMANDS_H
 #define SEARCHD_COMMANDS_H
@@ -16,10 +17,14 @@
 
 /* What the handlers need; all borrowed, owned by main. */
 struct commands_ctx {
-    struct plugins *plugins;
+    struct plugins *plugins;    /* main swaps it on a reload */
     struct indexer *indexer;
     struct qpool *qpool;
     time_t started;
+    /* The reload op: re-read the settings and plugins (main.c); 0, or -1
+     * with err filled.  NULL: not offered. */
+    int (*reload)(void *arg, char *err, size_t errlen);
+    void *reload_arg;
 };
 
 /* Handle one parsed request from c (req borrowed for the call).  The

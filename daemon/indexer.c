@@ -145,7 +145,16 @@ struct defaults {
 };
 
 struct indexer {
+    /* What a reload may change (indexer_set_plugins,
+     * indexer_set_defaults): read by the shard threads under a read
+     * lock, swapped under a write lock. */
+    pthread_rwlock_t reload_lock;
     const struct plugins *reg;  /* borrowed */
+    uint64_t plugin_set;        /* filestate_plugin_set(reg) */
+    uint64_t plugin_versions;   /* filestate_plugin_versions(reg) */
+    struct defaults *defs;      /* owned */
+    size_t n_defs;
+
     struct event_base *base;    /* borrowed */
     struct event *done_ev;      /* owned; drains `done` on the loop */
     struct event *tick_ev;      /* owned; progress samples */
@@ -157,8 +166,6 @@ struct indexer {
     unsigned n_started_feeders; /* joined by indexer_free */
     pthread_t scanner;
     bool is_started;
-    struct defaults *defs;      /* owned; set before start */
-    size_t n_defs;
 
     pthread_mutex_t lock;       /* guards everything below */
     pthread_cond_t cond;        /* scanner: a job, or room for items */
@@ -185,8 +192,9 @@ struct indexer {
     struct { double t; uint64_t files, docs; } samples[RATE_WINDOW + 1];
     unsigned n_samples;
 
-    uint64_t plugin_set;        /* filestate_plugin_set(reg) */
-    uint64_t plugin_versions;   /* filestate_plugin_versions(reg) */
+    /* Commits (indexer_set_batch); under lock. */
+    unsigned batch_docs;
+    unsigned batch_ms;
 };
 
 static double
@@ -560,12 +568,13 @@ seconds_since(const struct timespec *t)
            (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* Called with the lock held. */
 static bool
 batch_is_due(const struct shard *sh)
 {
-    return sh->uncommitted >= INDEXER_BATCH_DOCS ||
+    return sh->uncommitted >= sh->ix->batch_docs ||
            (sh->uncommitted > 0 &&
-            seconds_since(&sh->first_change) >= INDEXER_BATCH_SECONDS);
+            seconds_since(&sh->first_change) * 1000 >= sh->ix->batch_ms);
 }
 
 /* The record under path's key, decoded into *out (owned:
@@ -619,7 +628,7 @@ save_state(struct shard *sh, const struct filestate *fs)
 /* Would extracting path now give what its record says?  Yes when the
  * same plugin at the same version would take it. */
 static bool
-state_is_current(struct indexer *ix, const struct filestate *fs)
+state_is_current_locked(struct indexer *ix, const struct filestate *fs)
 {
     const struct plugin_entry *pe;
 
@@ -635,6 +644,17 @@ state_is_current(struct indexer *ix, const struct filestate *fs)
     /* Plugins came or went since: would another one win now? */
     return fs->plugin_set == ix->plugin_set ||
            plugins_pick_file(ix->reg, fs->path) == pe;
+}
+
+static bool
+state_is_current(struct indexer *ix, const struct filestate *fs)
+{
+    bool ok;
+
+    pthread_rwlock_rdlock(&ix->reload_lock);
+    ok = state_is_current_locked(ix, fs);
+    pthread_rwlock_unlock(&ix->reload_lock);
+    return ok;
 }
 
 /* Drop path's documents and record (old: its record, or NULL). */
@@ -775,6 +795,7 @@ item_start(struct shard *sh, struct item *it)
 }
 
 /* Fill in what the plugin could not know, from the folder's defaults. */
+/* Called with reload_lock held for reading. */
 static void
 apply_defaults(struct indexer *ix, struct doc *d)
 {
@@ -804,6 +825,7 @@ item_finish(struct shard *sh, struct item *it)
     struct wresult *wr = &it->wr;
     struct filestate rec = { 0 };
     size_t plen = strlen(it->path);
+    uint64_t rec_set;
     xap_status xs;
     bool fresh, was_failed;
     int rc;
@@ -855,21 +877,26 @@ item_finish(struct shard *sh, struct item *it)
         filestate_set(&rec, it->path, plen, it->mtime_ns, it->size,
                       wr->hash, 0, FILESTATE_FAILED, wr->plugin,
                       wr->plugin_version, wr->reason);
+        pthread_rwlock_rdlock(&ix->reload_lock);
         rec.plugin_set = wr->plugin[0] ? ix->plugin_set
                                        : ix->plugin_versions;
+        pthread_rwlock_unlock(&ix->reload_lock);
         pthread_mutex_lock(&ix->lock);
         fail_set(ix, it->path, wr->plugin, wr->reason);
         pthread_mutex_unlock(&ix->lock);
     } else {
-        for (size_t i = 0; xs == XAP_OK && i < wr->n; i++) {
+        pthread_rwlock_rdlock(&ix->reload_lock);
+        for (size_t i = 0; i < wr->n; i++)
             apply_defaults(ix, wr->docs[i]);
+        rec_set = ix->plugin_set;
+        pthread_rwlock_unlock(&ix->reload_lock);
+        for (size_t i = 0; xs == XAP_OK && i < wr->n; i++)
             xs = fresh ? xap_add(sh->db, wr->docs[i])
                        : xap_replace(sh->db, wr->docs[i]);
-        }
         filestate_set(&rec, it->path, plen, it->mtime_ns, it->size,
                       wr->hash, wr->n, FILESTATE_OK, wr->plugin,
                       wr->plugin_version, NULL);
-        rec.plugin_set = ix->plugin_set;
+        rec.plugin_set = rec_set;
         rec.layout = xap_layout();
         if (was_failed) {
             pthread_mutex_lock(&ix->lock);
@@ -972,7 +999,12 @@ shard_main(void *arg)
         } else if (sh->uncommitted > 0) {
             struct timespec until = sh->first_change;
 
-            until.tv_sec += INDEXER_BATCH_SECONDS;
+            until.tv_sec += ix->batch_ms / 1000;
+            until.tv_nsec += (long)(ix->batch_ms % 1000) * 1000000;
+            if (until.tv_nsec >= 1000000000) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000;
+            }
             pthread_cond_timedwait(&sh->cond, &ix->lock, &until);
         } else {
             pthread_cond_wait(&sh->cond, &ix->lock);
@@ -1433,6 +1465,10 @@ indexer_new(const struct indexer_config *cfg, struct event_base *base,
 
     ix->reg = cfg->reg;
     ix->base = base;
+    ix->batch_docs = cfg->batch_docs ? cfg->batch_docs : INDEXER_BATCH_DOCS;
+    ix->batch_ms = cfg->batch_ms ? cfg->batch_ms
+                                 : INDEXER_BATCH_SECONDS * 1000;
+    pthread_rwlock_init(&ix->reload_lock, NULL);
     pthread_mutex_init(&ix->lock, NULL);
     pthread_cond_init(&ix->cond, NULL);
     pthread_cond_init(&ix->xq_cond, NULL);
@@ -1468,25 +1504,78 @@ fail:
     pthread_cond_destroy(&ix->xq_cond);
     pthread_cond_destroy(&ix->cond);
     pthread_mutex_destroy(&ix->lock);
+    pthread_rwlock_destroy(&ix->reload_lock);
     free(ix);
     return NULL;
 }
 
-void
-indexer_add_defaults(struct indexer *ix, const char *dir, const char *outlet,
-                     const char *lang)
+static void
+free_defaults(struct defaults *defs, size_t n)
 {
-    struct defaults *df;
-    size_t len = strlen(dir);
+    for (size_t i = 0; i < n; i++) {
+        free(defs[i].dir);
+        free(defs[i].outlet);
+        free(defs[i].lang);
+    }
+    free(defs);
+}
 
-    while (len > 1 && dir[len - 1] == '/')
-        len--;
-    ix->defs = xrealloc(ix->defs, (ix->n_defs + 1) * sizeof *ix->defs);
-    df = &ix->defs[ix->n_defs++];
-    df->dir = xstrndup(dir, len);
-    df->dir_len = len;
-    df->outlet = outlet ? xstrdup(outlet) : NULL;
-    df->lang = lang ? xstrdup(lang) : NULL;
+void
+indexer_set_defaults(struct indexer *ix, const struct indexer_defaults *d,
+                     size_t n)
+{
+    struct defaults *defs = xcalloc(n ? n : 1, sizeof *defs), *old;
+    size_t n_old;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(d[i].dir);
+
+        while (len > 1 && d[i].dir[len - 1] == '/')
+            len--;
+        defs[i].dir = xstrndup(d[i].dir, len);
+        defs[i].dir_len = len;
+        defs[i].outlet = d[i].outlet ? xstrdup(d[i].outlet) : NULL;
+        defs[i].lang = d[i].lang ? xstrdup(d[i].lang) : NULL;
+    }
+    pthread_rwlock_wrlock(&ix->reload_lock);
+    old = ix->defs;
+    n_old = ix->n_defs;
+    ix->defs = defs;
+    ix->n_defs = n;
+    pthread_rwlock_unlock(&ix->reload_lock);
+    free_defaults(old, n_old);
+}
+
+void
+indexer_plugins_lock(struct indexer *ix)
+{
+    pthread_rwlock_wrlock(&ix->reload_lock);
+}
+
+void
+indexer_plugins_unlock(struct indexer *ix, const struct plugins *reg,
+                       const struct wpool_config *pool, bool *changed_out)
+{
+    uint64_t set = filestate_plugin_set(reg);
+    uint64_t versions = filestate_plugin_versions(reg);
+
+    *changed_out = set != ix->plugin_set || versions != ix->plugin_versions;
+    ix->reg = reg;
+    ix->plugin_set = set;
+    ix->plugin_versions = versions;
+    pthread_rwlock_unlock(&ix->reload_lock);
+    wpool_reload(ix->pool, pool);
+}
+
+void
+indexer_set_batch(struct indexer *ix, unsigned docs, unsigned ms)
+{
+    pthread_mutex_lock(&ix->lock);
+    ix->batch_docs = docs ? docs : INDEXER_BATCH_DOCS;
+    ix->batch_ms = ms ? ms : INDEXER_BATCH_SECONDS * 1000;
+    for (unsigned i = 0; i < ix->n_shards; i++)
+        pthread_cond_signal(&ix->shards[i].cond);
+    pthread_mutex_unlock(&ix->lock);
 }
 
 int
@@ -1687,14 +1776,10 @@ indexer_free(struct indexer *ix)
     for (size_t b = 0; b < FAIL_BUCKETS; b++)
         while (ix->fails[b] != NULL)
             fail_del(ix, ix->fails[b]->path);
-    for (size_t i = 0; i < ix->n_defs; i++) {
-        free(ix->defs[i].dir);
-        free(ix->defs[i].outlet);
-        free(ix->defs[i].lang);
-    }
-    free(ix->defs);
+    free_defaults(ix->defs, ix->n_defs);
     pthread_cond_destroy(&ix->xq_cond);
     pthread_cond_destroy(&ix->cond);
     pthread_mutex_destroy(&ix->lock);
+    pthread_rwlock_destroy(&ix->reload_lock);
     free(ix);
 }

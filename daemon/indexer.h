@@ -93,9 +93,22 @@ struct indexer_failure {
 
 struct indexer_config {
     const char *dir;            /* the index folder */
-    const struct plugins *reg;  /* the daemon's registry (probing, state) */
+    const struct plugins *reg;  /* the daemon's registry (probing, state);
+                                 * borrowed until indexer_set_plugins
+                                 * hands it back, or indexer_free */
     unsigned shards;            /* for a new index; 0 = one per CPU */
+    unsigned batch_docs;        /* commit after this many changes;
+                                 * 0: INDEXER_BATCH_DOCS */
+    unsigned batch_ms;          /* or this long after the first;
+                                 * 0: INDEXER_BATCH_SECONDS */
     struct wpool_config pool;   /* the extraction workers */
+};
+
+/* Defaults for the documents of one folder (indexer_set_defaults). */
+struct indexer_defaults {
+    const char *dir;
+    const char *outlet;         /* NULL: none */
+    const char *lang;           /* NULL: none */
 };
 
 /*
@@ -114,13 +127,34 @@ struct indexer *indexer_new(const struct indexer_config *cfg,
                             size_t errlen);
 
 /*
- * Defaults for documents from files below dir (the longest matching dir
- * wins), used when the plugin did not set the field (it cannot know, say,
- * the outlet of a folder of plain text files).  NULL leaves a field
- * alone.  Call before indexer_start.  Strings are copied.
+ * Defaults for documents from files below each d[i].dir (the longest
+ * matching dir wins), used when the plugin did not set the field (it
+ * cannot know, say, the outlet of a folder of plain text files).  NULL
+ * leaves a field alone.  Replaces the defaults set before (a reload);
+ * files indexed from now on get them.  Strings are copied.  Loop thread;
+ * safe while the indexer runs.
  */
-void indexer_add_defaults(struct indexer *ix, const char *dir,
-                          const char *outlet, const char *lang);
+void indexer_set_defaults(struct indexer *ix, const struct indexer_defaults *d,
+                          size_t n);
+
+/*
+ * A reload of the plugins, in two steps.  After indexer_plugins_lock no
+ * indexer thread uses the registry, so the caller may free it and load
+ * the plugin folder again (the old libraries must be closed first: a
+ * library still open under the same path would be handed back by dlopen
+ * instead of the new file).  indexer_plugins_unlock then takes reg
+ * (borrowed from now on) and pool's settings for the workers
+ * (wpool_reload); *changed_out says whether the plugins or their
+ * versions differ, so files are worth scanning again (their records then
+ * say which to extract anew).  Loop thread; safe while the indexer runs.
+ */
+void indexer_plugins_lock(struct indexer *ix);
+void indexer_plugins_unlock(struct indexer *ix, const struct plugins *reg,
+                            const struct wpool_config *pool,
+                            bool *changed_out);
+
+/* Commit after docs changes or ms after the first (0: the defaults). */
+void indexer_set_batch(struct indexer *ix, unsigned docs, unsigned ms);
 
 int indexer_start(struct indexer *ix);
 

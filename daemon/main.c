@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@
 #include <event2/thread.h>
 
 #include "commands.h"
+#include "conf.h"
 #include "extract.h"
 #include "indexer.h"
 #include "log.h"
@@ -38,12 +40,11 @@
 #include "watch.h"
 #include "worker.h"
 
-/* Defaults for the documents of one watched folder (--outlet, --lang
- * after its --watch). */
-struct watch_opts {
-    char *dir;              /* owned, absolute */
-    const char *outlet;     /* borrowed from argv, or NULL */
-    const char *lang;       /* borrowed from argv, or NULL */
+/* A setting given on the command line: replayed over the configuration
+ * file's at start and on every reload, so the command line wins. */
+struct arg {
+    const char *key;        /* static: the setting's name (conf.h) */
+    const char *value;      /* borrowed from argv */
 };
 
 struct options {
@@ -51,18 +52,13 @@ struct options {
     bool is_extract;
     bool is_worker;         /* hidden: an extraction worker (worker.h) */
     bool is_log_syslog;     /* hidden: workers of a detached daemon */
-    char *socket_path;      /* owned */
-    unsigned socket_mode;
-    char *index_dir;        /* owned */
-    const char *plugin_dir; /* borrowed from argv or static */
-    struct watch_opts *watch; /* owned */
-    size_t n_watch;
-    unsigned query_threads;
-    unsigned workers;       /* extraction processes; 0 = one per CPU */
-    unsigned shards;        /* of a new index; 0 = one per CPU */
-    unsigned deadline_ms;
-    unsigned worker_mem_mb;
-    unsigned settle_ms;     /* --settle; 0: the watcher's default */
+    bool no_config;         /* --no-config */
+    char *config_path;      /* owned; NULL: none (see config_used) */
+    bool config_named;      /* --config: the file must exist */
+    char *cwd;              /* owned: relative paths of the command line */
+    struct arg *args;       /* owned array */
+    size_t n_args;
+    struct settings s;      /* in effect: defaults <- file <- args */
 };
 
 /* Route libevent's own messages through sd_log. */
@@ -89,6 +85,8 @@ log_hook_libevent(void)
 static void
 usage(FILE *out)
 {
+    char *config_path = config_default_path();
+
     fprintf(out,
 "Usage: searchd [OPTIONS]\n"
 "       searchd --extract [--plugin-dir DIR] FILE...\n"
@@ -97,7 +95,11 @@ usage(FILE *out)
 "extractor plugins into a Xapian index and answers searches on a Unix\n"
 "socket (see searchc(1)).\n"
 "\n"
-"Options:\n"
+"Options (all but -c, --no-config, -f, -x, -h and -V are also keys of\n"
+"searchd.conf(5); the command line overrides the file):\n"
+"  -c, --config FILE      read settings from FILE (default: $SEARCHD_CONFIG,\n"
+"                         else %s, if it exists)\n"
+"      --no-config        read no configuration file\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -s, --socket PATH      listen on PATH (default: see below)\n"
 "  -m, --socket-mode MODE permission bits of the socket, octal (default 0600)\n"
@@ -115,6 +117,9 @@ usage(FILE *out)
 "                         0 = none)\n"
 "      --shards N         shards of a new index, written in parallel\n"
 "                         (default: one per CPU, at most %d)\n"
+"      --commit-docs N    commit a shard after N changes (default %d)\n"
+"      --commit-interval SECONDS\n"
+"                         or SECONDS after its first change (default %d)\n"
 "  -p, --plugin-dir DIR   load extractor plugins from DIR\n"
 "                         (default " PLUGINDIR ")\n"
 "  -t, --query-threads N  query worker threads (default %d)\n"
@@ -127,20 +132,24 @@ usage(FILE *out)
 "Default socket: $SEARCHD_SOCKET, else $XDG_RUNTIME_DIR/searchd/searchd.sock,\n"
 "else " RUNSTATEDIR "/searchd/searchd.sock for root, else\n"
 "/tmp/searchd-UID/searchd.sock.  Default index: $XDG_DATA_HOME/searchd/index\n"
-"(root: " LOCALSTATEDIR "/lib/searchd/index).\n",
-            WATCH_DEFAULT_SETTLE_MS, WPOOL_DEFAULT_DEADLINE_MS / 1000,
-            WPOOL_DEFAULT_MEM_MB,
-            INDEXER_MAX_SHARDS, QPOOL_DEFAULT_THREADS);
+"(root: " LOCALSTATEDIR "/lib/searchd/index).\n"
+"\n"
+"Signals: SIGHUP reloads the configuration file and the plugin folder\n"
+"(as the reload operation does); SIGTERM and SIGINT stop searchd.\n",
+            config_path, WATCH_DEFAULT_SETTLE_MS,
+            WPOOL_DEFAULT_DEADLINE_MS / 1000, WPOOL_DEFAULT_MEM_MB,
+            INDEXER_MAX_SHARDS, INDEXER_BATCH_DOCS, INDEXER_BATCH_SECONDS,
+            QPOOL_DEFAULT_THREADS);
+    free(config_path);
 }
 
 static void
 options_free(struct options *o)
 {
-    free(o->socket_path);
-    free(o->index_dir);
-    for (size_t i = 0; i < o->n_watch; i++)
-        free(o->watch[i].dir);
-    free(o->watch);
+    free(o->config_path);
+    free(o->cwd);
+    free(o->args);
+    settings_clear(&o->s);
 }
 
 enum {
@@ -152,35 +161,80 @@ enum {
     OPT_WORKER,
     OPT_LOG_SYSLOG,
     OPT_SETTLE,
+    OPT_COMMIT_DOCS,
+    OPT_COMMIT_INTERVAL,
+    OPT_NO_CONFIG,
 };
 
-/* --deadline: seconds, fractions allowed, 0.01 to 3600. */
-static int
-parse_deadline(const char *s, unsigned *ms_out)
-{
-    char *end;
-    double d;
+static const struct option longopts[] = {
+    { "foreground", no_argument, NULL, 'f' },
+    { "config", required_argument, NULL, 'c' },
+    { "no-config", no_argument, NULL, OPT_NO_CONFIG },
+    { "socket", required_argument, NULL, 's' },
+    { "socket-mode", required_argument, NULL, 'm' },
+    { "index", required_argument, NULL, 'i' },
+    { "watch", required_argument, NULL, 'w' },
+    { "plugin-dir", required_argument, NULL, 'p' },
+    { "query-threads", required_argument, NULL, 't' },
+    { "log-level", required_argument, NULL, 'l' },
+    { "extract", no_argument, NULL, 'x' },
+    { "outlet", required_argument, NULL, OPT_OUTLET },
+    { "lang", required_argument, NULL, OPT_LANG },
+    { "workers", required_argument, NULL, 'j' },
+    { "deadline", required_argument, NULL, OPT_DEADLINE },
+    { "worker-mem", required_argument, NULL, OPT_WORKER_MEM },
+    { "shards", required_argument, NULL, OPT_SHARDS },
+    { "settle", required_argument, NULL, OPT_SETTLE },
+    { "commit-docs", required_argument, NULL, OPT_COMMIT_DOCS },
+    { "commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL },
+    { "worker", no_argument, NULL, OPT_WORKER },
+    { "log-syslog", no_argument, NULL, OPT_LOG_SYSLOG },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
 
-    errno = 0;
-    d = strtod(s, &end);
-    if (errno || end == s || *end || !(d >= 0.01 && d <= 3600))
-        return -EINVAL;
-    *ms_out = (unsigned)(d * 1000 + 0.5);
-    return 0;
+/* The long name of option ch when it is a setting, else NULL. */
+static const char *
+setting_name(int ch)
+{
+    for (const struct option *lo = longopts; lo->name != NULL; lo++)
+        if (lo->val == ch && lo->has_arg == required_argument &&
+            settings_is_key(lo->name))
+            return lo->name;
+    return NULL;
 }
 
-/* --settle MS: 1 to 600000 (ten minutes); 0 or -1 (message printed). */
+/*
+ * The settings in effect: the defaults, then the configuration file (if
+ * one is used), then the command line.  Returns 0 with *out filled (the
+ * caller clears it), or -1 with err saying what is wrong and where.
+ */
 static int
-parse_settle(const char *arg, unsigned *out)
+build_settings(const struct options *o, struct settings *out, char *err,
+               size_t errlen)
 {
-    long n;
+    struct stat st;
+    char msg[512];
 
-    if (parse_long(arg, 1, 600000, &n) < 0) {
-        fprintf(stderr, "searchd: --settle %s: want milliseconds from 1 "
-                "to 600000\n", arg);
+    settings_init(out);
+    /* The default file is read when it is there: a folder on its path
+     * we may not look into (HOME of another user) means it is not. */
+    if (o->config_path != NULL &&
+        (o->config_named || stat(o->config_path, &st) == 0) &&
+        config_load(o->config_path, out, err, errlen) < 0) {
+        settings_clear(out);
         return -1;
     }
-    *out = (unsigned)n;
+    for (size_t i = 0; i < o->n_args; i++) {
+        if (settings_set(out, o->args[i].key, o->args[i].value, o->cwd, msg,
+                         sizeof msg) < 0) {
+            snprintf(err, errlen, "--%s %s: %s", o->args[i].key,
+                     o->args[i].value, msg);
+            settings_clear(out);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -188,152 +242,42 @@ parse_settle(const char *arg, unsigned *out)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-    static const struct option longopts[] = {
-        { "foreground", no_argument, NULL, 'f' },
-        { "socket", required_argument, NULL, 's' },
-        { "socket-mode", required_argument, NULL, 'm' },
-        { "index", required_argument, NULL, 'i' },
-        { "watch", required_argument, NULL, 'w' },
-        { "plugin-dir", required_argument, NULL, 'p' },
-        { "query-threads", required_argument, NULL, 't' },
-        { "log-level", required_argument, NULL, 'l' },
-        { "extract", no_argument, NULL, 'x' },
-        { "outlet", required_argument, NULL, OPT_OUTLET },
-        { "lang", required_argument, NULL, OPT_LANG },
-        { "workers", required_argument, NULL, 'j' },
-        { "deadline", required_argument, NULL, OPT_DEADLINE },
-        { "worker-mem", required_argument, NULL, OPT_WORKER_MEM },
-        { "shards", required_argument, NULL, OPT_SHARDS },
-        { "worker", no_argument, NULL, OPT_WORKER },
-        { "log-syslog", no_argument, NULL, OPT_LOG_SYSLOG },
-        { "settle", required_argument, NULL, OPT_SETTLE },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
+    char err[1024], cwd[PATH_MAX];
+    const char *key;
     int ch;
-    long n;
-    char *end;
 
-    o->socket_mode = 0600;
-    o->plugin_dir = PLUGINDIR;
-    o->query_threads = QPOOL_DEFAULT_THREADS;
-    o->deadline_ms = WPOOL_DEFAULT_DEADLINE_MS;
-    o->worker_mem_mb = WPOOL_DEFAULT_MEM_MB;
-    while ((ch = getopt_long(argc, argv, "fs:m:i:w:p:t:l:j:xhV", longopts,
+    settings_init(&o->s);
+    while ((ch = getopt_long(argc, argv, "fc:s:m:i:w:p:t:l:j:xhV", longopts,
                              NULL)) != -1) {
+        key = setting_name(ch);
+        if (key != NULL) {
+            /* Checked now, so a bad value is refused before anything
+             * starts; applied again over the file's in build_settings. */
+            if (settings_set(&o->s, key, optarg, NULL, err, sizeof err) < 0) {
+                fprintf(stderr, "searchd: --%s %s: %s\n", key, optarg, err);
+                return -1;
+            }
+            o->args = xrealloc(o->args, (o->n_args + 1) * sizeof *o->args);
+            o->args[o->n_args++] = (struct arg){ key, optarg };
+            continue;
+        }
         switch (ch) {
         case 'f':
             o->is_foreground = true;
             break;
-        case 's':
-            free(o->socket_path);
-            o->socket_path = xstrdup(optarg);
+        case 'c':
+            free(o->config_path);
+            o->config_path = xstrdup(optarg);
+            o->config_named = true;
             break;
-        case 'm':
-            errno = 0;
-            n = strtol(optarg, &end, 8);
-            if (errno || *end || end == optarg || n < 0 || n > 0777) {
-                fprintf(stderr, "searchd: --socket-mode %s: want octal "
-                        "permission bits such as 0600 or 0660\n", optarg);
-                return -1;
-            }
-            o->socket_mode = (unsigned)n;
-            break;
-        case 'i':
-            free(o->index_dir);
-            o->index_dir = xstrdup(optarg);
-            break;
-        case 'w': {
-            char *abs = realpath(optarg, NULL);
-            struct stat st;
-            if (abs == NULL || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                fprintf(stderr, "searchd: --watch %s: %s\n", optarg,
-                        abs ? "not a folder" : strerror(errno));
-                free(abs);
-                return -1;
-            }
-            o->watch = xrealloc(o->watch, (o->n_watch + 1) * sizeof *o->watch);
-            o->watch[o->n_watch++] = (struct watch_opts){ .dir = abs };
-            break;
-        }
-        case OPT_OUTLET:
-        case OPT_LANG:
-            if (o->n_watch == 0) {
-                fprintf(stderr, "searchd: --%s applies to the folder of a "
-                        "--watch before it\n",
-                        ch == OPT_OUTLET ? "outlet" : "lang");
-                return -1;
-            }
-            if (optarg[0] == '\0' || !utf8_valid(optarg, strlen(optarg))) {
-                fprintf(stderr, "searchd: --%s: want a non-empty UTF-8 "
-                        "name\n", ch == OPT_OUTLET ? "outlet" : "lang");
-                return -1;
-            }
-            if (ch == OPT_OUTLET)
-                o->watch[o->n_watch - 1].outlet = optarg;
-            else
-                o->watch[o->n_watch - 1].lang = optarg;
-            break;
-        case 'j':
-            if (parse_long(optarg, 1, 64, &n) < 0) {
-                fprintf(stderr, "searchd: --workers %s: want a number "
-                        "from 1 to 64\n", optarg);
-                return -1;
-            }
-            o->workers = (unsigned)n;
-            break;
-        case OPT_SHARDS:
-            if (parse_long(optarg, 1, INDEXER_MAX_SHARDS, &n) < 0) {
-                fprintf(stderr, "searchd: --shards %s: want a number from 1 "
-                        "to %d\n", optarg, INDEXER_MAX_SHARDS);
-                return -1;
-            }
-            o->shards = (unsigned)n;
-            break;
-        case OPT_DEADLINE:
-            if (parse_deadline(optarg, &o->deadline_ms) < 0) {
-                fprintf(stderr, "searchd: --deadline %s: want seconds from "
-                        "0.01 to 3600\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_WORKER_MEM:
-            if (parse_long(optarg, 0, 1 << 20, &n) < 0 ||
-                (n > 0 && n < 64)) {
-                fprintf(stderr, "searchd: --worker-mem %s: want megabytes, "
-                        "at least 64 (0: no limit)\n", optarg);
-                return -1;
-            }
-            o->worker_mem_mb = (unsigned)n;
+        case OPT_NO_CONFIG:
+            o->no_config = true;
             break;
         case OPT_WORKER:
             o->is_worker = true;
             break;
         case OPT_LOG_SYSLOG:
             o->is_log_syslog = true;
-            break;
-        case OPT_SETTLE:
-            if (parse_settle(optarg, &o->settle_ms) < 0)
-                return -1;
-            break;
-        case 'p':
-            o->plugin_dir = optarg;
-            break;
-        case 't':
-            if (parse_long(optarg, 1, 64, &n) < 0) {
-                fprintf(stderr, "searchd: --query-threads %s: want a number "
-                        "from 1 to 64\n", optarg);
-                return -1;
-            }
-            o->query_threads = (unsigned)n;
-            break;
-        case 'l':
-            if (log_parse_level(optarg, &log_max_level) < 0) {
-                fprintf(stderr, "searchd: --log-level %s: want err, warn, "
-                        "info or debug\n", optarg);
-                return -1;
-            }
             break;
         case 'x':
             o->is_extract = true;
@@ -359,6 +303,34 @@ parse_options(int argc, char **argv, struct options *o)
                 "go after --watch\n", argv[optind]);
         return -1;
     }
+    if (o->no_config && o->config_named) {
+        fprintf(stderr, "searchd: --config and --no-config contradict each "
+                "other\n");
+        return -1;
+    }
+    /* Workers and --extract take their settings from the command line
+     * alone. */
+    if (o->is_worker || o->is_extract || o->no_config) {
+        free(o->config_path);
+        o->config_path = NULL;
+        log_max_level = o->s.log_level;
+        if (o->is_worker || o->is_extract)
+            return 0;
+    }
+    if (getcwd(cwd, sizeof cwd) == NULL) {
+        fprintf(stderr, "searchd: cannot tell the working folder: %s\n",
+                strerror(errno));
+        return -1;
+    }
+    o->cwd = xstrdup(cwd);
+    if (o->config_path == NULL && !o->no_config)
+        o->config_path = config_default_path();
+    settings_clear(&o->s);
+    if (build_settings(o, &o->s, err, sizeof err) < 0) {
+        fprintf(stderr, "searchd: %s\n", err);
+        return -1;
+    }
+    log_max_level = o->s.log_level;
     return 0;
 }
 
@@ -369,9 +341,9 @@ run_extract(const struct options *o, int argc, char **argv)
     struct plugins *reg = plugins_new();
     int status = 0;
 
-    if (plugins_load_dir(reg, o->plugin_dir) <= 0) {
+    if (plugins_load_dir(reg, o->s.plugin_dir) <= 0) {
         fprintf(stderr, "searchd: no plugins loaded from %s\n",
-                o->plugin_dir);
+                o->s.plugin_dir);
         plugins_free(reg);
         return 2;
     }
@@ -439,17 +411,6 @@ detach_done(int ready_fd)
 }
 
 /* ---- the daemon -------------------------------------------------------- */
-
-static void
-signal_cb(evutil_socket_t sig, short what, void *arg)
-{
-    struct event_base *base = arg;
-
-    (void)what;
-    log_info("main: %s; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    sdn_notify("STOPPING=1");
-    event_base_loopexit(base, NULL);
-}
 
 /* ---- telling systemd (sdnotify.h): status lines and the watchdog ------- */
 
@@ -534,24 +495,24 @@ notifier_stop(struct notifier *nt)
 }
 
 static int
-prepare_paths(struct options *o)
+prepare_paths(struct settings *s)
 {
     char *dir, *slash;
     int rc;
 
-    if (o->index_dir == NULL) {
-        o->index_dir = util_default_index_path();
-        rc = util_mkdir_p(o->index_dir, 0700);
+    if (s->index_dir == NULL) {
+        s->index_dir = util_default_index_path();
+        rc = util_mkdir_p(s->index_dir, 0700);
         if (rc < 0) {
-            fprintf(stderr, "searchd: cannot create %s: %s\n", o->index_dir,
+            fprintf(stderr, "searchd: cannot create %s: %s\n", s->index_dir,
                     strerror(-rc));
             return -1;
         }
     }
-    if (o->socket_path == NULL) {
-        o->socket_path = util_default_socket_path();
+    if (s->socket_path == NULL) {
+        s->socket_path = util_default_socket_path();
         /* Only the default location's folder is ours to create. */
-        dir = xstrdup(o->socket_path);
+        dir = xstrdup(s->socket_path);
         slash = strrchr(dir, '/');
         if (slash && slash != dir) {
             *slash = '\0';
@@ -568,50 +529,234 @@ prepare_paths(struct options *o)
     return 0;
 }
 
-/* What the indexer needs from the options; the strings in cfg->pool are
- * owned by the caller. */
+/* The workers' settings from s; cfg->plugin_dir is newly allocated (the
+ * caller frees it), exe is left alone. */
 static int
-index_config(const struct options *o, const struct plugins *reg,
-             struct indexer_config *cfg, char *err, size_t errlen)
+pool_config(const struct settings *s, struct wpool_config *cfg, char *err,
+            size_t errlen)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    char *exe = realpath("/proc/self/exe", NULL);
-    char *plugins = realpath(o->plugin_dir, NULL);
+    char *plugins = realpath(s->plugin_dir, NULL);
 
-    if (exe == NULL || plugins == NULL) {
-        snprintf(err, errlen, "cannot resolve %s: %s",
-                 exe ? o->plugin_dir : "/proc/self/exe", strerror(errno));
-        free(exe);
-        free(plugins);
+    if (plugins == NULL) {
+        snprintf(err, errlen, "plugin folder %s: %s", s->plugin_dir,
+                 strerror(errno));
         return -1;
     }
-    cfg->dir = o->index_dir;
-    cfg->reg = reg;
-    cfg->shards = o->shards;
-    cfg->pool.exe = exe;
-    cfg->pool.plugin_dir = plugins;
-    cfg->pool.workers = o->workers ? o->workers
-                        : cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
-    cfg->pool.deadline_ms = o->deadline_ms;
-    cfg->pool.mem_mb = o->worker_mem_mb;
-    cfg->pool.log_level = log_max_level;
+    cfg->plugin_dir = plugins;
+    cfg->workers = s->workers ? s->workers
+                   : cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
+    cfg->deadline_ms = s->deadline_ms;
+    cfg->mem_mb = s->worker_mem_mb;
+    cfg->log_level = s->log_level;
     return 0;
+}
+
+/* The folder defaults of s, for indexer_set_defaults (strings borrowed
+ * from s).  Newly allocated array. */
+static struct indexer_defaults *
+folder_defaults(const struct settings *s, size_t *n_out)
+{
+    struct indexer_defaults *d = xcalloc(s->n_watch + 1, sizeof *d);
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n_watch; i++)
+        if (s->watch[i].outlet || s->watch[i].lang)
+            d[n++] = (struct indexer_defaults){
+                s->watch[i].dir, s->watch[i].outlet, s->watch[i].lang };
+    *n_out = n;
+    return d;
+}
+
+/* Everything the running daemon is made of; the loop thread's. */
+struct daemon {
+    struct options *o;          /* borrowed; o->s: the settings in effect */
+    struct event_base *base;
+    struct plugins *reg;        /* owned */
+    struct indexer *ix;
+    struct qpool *qp;
+    struct server *srv;
+    struct spool *sp;
+    struct commands_ctx ctx;
+    char *exe;                  /* owned: /proc/self/exe resolved */
+};
+
+static void
+set_defaults(struct daemon *d)
+{
+    size_t n;
+    struct indexer_defaults *defs = folder_defaults(&d->o->s, &n);
+
+    indexer_set_defaults(d->ix, defs, n);
+    free(defs);
+}
+
+/* Watch dir and queue its scan. */
+static void
+start_watching(struct daemon *d, const char *dir)
+{
+    spool_add(d->sp, dir);
+    if (indexer_submit(d->ix, dir, strlen(dir), true, NULL, NULL) < 0)
+        log_err("main: %s: cannot queue the folder", dir);
+    else
+        log_info("main: indexing %s", dir);
+}
+
+static bool
+is_watched(const struct settings *s, const char *dir)
+{
+    for (size_t i = 0; i < s->n_watch; i++)
+        if (strcmp(s->watch[i].dir, dir) == 0)
+            return true;
+    return false;
+}
+
+/* Say which settings a reload cannot change. */
+static void
+warn_restart_only(const struct settings *old, const struct settings *s)
+{
+#define DIFF_STR(a, b) (strcmp((a) ? (a) : "", (b) ? (b) : "") != 0)
+    if (s->index_dir != NULL && DIFF_STR(old->index_dir, s->index_dir))
+        log_warn("reload: index changed; it takes effect at the next start");
+    if (s->socket_path != NULL && DIFF_STR(old->socket_path, s->socket_path))
+        log_warn("reload: socket changed; it takes effect at the next "
+                 "start");
+#undef DIFF_STR
+    if (old->socket_mode != s->socket_mode)
+        log_warn("reload: socket-mode changed; it takes effect at the next "
+                 "start");
+    if (old->workers != s->workers)
+        log_warn("reload: workers changed; it takes effect at the next "
+                 "start");
+    if (old->query_threads != s->query_threads)
+        log_warn("reload: query-threads changed; it takes effect at the "
+                 "next start");
+    if (old->settle_ms != s->settle_ms)
+        log_warn("reload: settle changed; it takes effect at the next "
+                 "start");
+    for (size_t i = 0; i < old->n_watch; i++)
+        if (!is_watched(s, old->watch[i].dir))
+            log_warn("reload: %s is no longer in the settings; it stays "
+                     "watched, and its documents indexed, until searchd "
+                     "restarts", old->watch[i].dir);
+}
+
+/*
+ * Re-read the configuration file and the plugin folder, and apply what
+ * can change while running: plugins (and the workers that run them),
+ * folder defaults, new folders to watch, commits, deadline, memory limit
+ * and log level.  Files whose plugin changed are rescanned in the
+ * background.  On an error nothing changes.  0, or -1 with err filled.
+ */
+static int
+reload(void *arg, char *err, size_t errlen)
+{
+    struct daemon *d = arg;
+    struct settings s;
+    struct wpool_config pool = { 0 };
+    DIR *dir;
+    bool changed;
+    int n;
+
+    log_info("reload: reading %s",
+             d->o->config_path ? d->o->config_path : "the command line only");
+    if (build_settings(d->o, &s, err, errlen) < 0) {
+        log_err("reload: %s; the settings in use stay", err);
+        return -1;
+    }
+    /* Kept from the start: the defaults were resolved then. */
+    if (s.index_dir == NULL)
+        s.index_dir = xstrdup(d->o->s.index_dir);
+    if (s.socket_path == NULL)
+        s.socket_path = xstrdup(d->o->s.socket_path);
+    if (pool_config(&s, &pool, err, errlen) < 0) {
+        log_err("reload: %s; the settings in use stay", err);
+        settings_clear(&s);
+        return -1;
+    }
+    dir = opendir(s.plugin_dir);
+    if (dir == NULL) {
+        snprintf(err, errlen, "cannot read plugin folder %s: %s",
+                 s.plugin_dir, strerror(errno));
+        log_err("reload: %s; the settings in use stay", err);
+        free((char *)pool.plugin_dir);
+        settings_clear(&s);
+        return -1;
+    }
+    closedir(dir);
+    sdn_notify("RELOADING=1");
+    log_max_level = s.log_level;
+    warn_restart_only(&d->o->s, &s);
+    /* The old plugins are closed before the folder is loaded again. */
+    indexer_plugins_lock(d->ix);
+    plugins_free(d->reg);
+    d->reg = plugins_new();
+    n = plugins_load_dir(d->reg, s.plugin_dir);
+    if (n < 0)
+        log_err("reload: cannot read plugin folder %s: %s; no plugins",
+                s.plugin_dir, strerror(-n));
+    pool.exe = d->exe;
+    indexer_plugins_unlock(d->ix, d->reg, &pool, &changed);
+    free((char *)pool.plugin_dir);
+    d->ctx.plugins = d->reg;
+    indexer_set_batch(d->ix, s.commit_docs, s.commit_ms);
+    /* The new settings are in effect from here. */
+    {
+        struct settings prev = d->o->s;
+
+        d->o->s = s;
+        set_defaults(d);
+        for (size_t i = 0; i < s.n_watch; i++)
+            if (!is_watched(&prev, s.watch[i].dir))
+                start_watching(d, s.watch[i].dir);
+        if (changed)
+            for (size_t i = 0; i < prev.n_watch; i++)
+                if (is_watched(&s, prev.watch[i].dir) &&
+                    indexer_submit(d->ix, prev.watch[i].dir,
+                                   strlen(prev.watch[i].dir), true, NULL,
+                                   NULL) < 0)
+                    log_err("reload: %s: cannot queue the folder",
+                            prev.watch[i].dir);
+        settings_clear(&prev);
+    }
+    log_info("reload: done; %d plugins%s", n,
+             changed ? "; plugins changed: rescanning the watched folders"
+                     : "");
+    sdn_notify("READY=1");
+    return 0;
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct event_base *base = arg;
+
+    (void)what;
+    log_info("main: %s; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sdn_notify("STOPPING=1");
+    event_base_loopexit(base, NULL);
+}
+
+static void
+sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+    char err[1024];
+
+    (void)sig;
+    (void)what;
+    log_info("main: SIGHUP; reloading");
+    (void)reload(arg, err, sizeof err);
 }
 
 static int
 run_daemon(struct options *o)
 {
-    struct event_base *base = NULL;
-    struct event *ev_term = NULL, *ev_int = NULL;
-    struct plugins *reg = NULL;
-    struct indexer *ix = NULL;
-    struct qpool *qp = NULL;
-    struct server *srv = NULL;
-    struct spool *sp = NULL;
-    struct commands_ctx ctx = { 0 };
+    struct daemon d = { .o = o };
+    struct settings *s = &o->s;
+    struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
     struct indexer_config icfg = { 0 };
     struct notifier nt = { 0 };
-    char err[512];
+    char err[1024];
     int ready_fd = -1, status = 1, n, n_fds;
 
     /* Before anything can start a process: what systemd passed is ours
@@ -627,7 +772,7 @@ run_daemon(struct options *o)
             close(fd);
         return 1;
     }
-    if (prepare_paths(o) < 0)
+    if (prepare_paths(s) < 0)
         return 1;
     if (!o->is_foreground)
         ready_fd = detach();
@@ -635,83 +780,91 @@ run_daemon(struct options *o)
     evthread_use_pthreads();
     log_hook_libevent();
     signal(SIGPIPE, SIG_IGN);
-    base = event_base_new();
-    if (base == NULL) {
+    d.base = event_base_new();
+    if (d.base == NULL) {
         fprintf(stderr, "searchd: cannot create event loop\n");
         goto out;
     }
-    reg = plugins_new();
-    n = plugins_load_dir(reg, o->plugin_dir);
+    if (o->config_path != NULL && access(o->config_path, F_OK) == 0)
+        log_info("main: settings from %s", o->config_path);
+    d.reg = plugins_new();
+    n = plugins_load_dir(d.reg, s->plugin_dir);
     if (n < 0) {
         fprintf(stderr, "searchd: cannot read plugin folder %s: %s\n",
-                o->plugin_dir, strerror(-n));
+                s->plugin_dir, strerror(-n));
         goto out;
     }
     if (n == 0)
         log_warn("main: no plugins in %s; no file can be indexed",
-                 o->plugin_dir);
-    if (index_config(o, reg, &icfg, err, sizeof err) < 0) {
+                 s->plugin_dir);
+    d.exe = realpath("/proc/self/exe", NULL);
+    if (d.exe == NULL) {
+        fprintf(stderr, "searchd: cannot resolve /proc/self/exe: %s\n",
+                strerror(errno));
+        goto out;
+    }
+    if (pool_config(s, &icfg.pool, err, sizeof err) < 0) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
     }
-    ix = indexer_new(&icfg, base, err, sizeof err);
-    if (ix == NULL) {
+    icfg.pool.exe = d.exe;
+    icfg.dir = s->index_dir;
+    icfg.reg = d.reg;
+    icfg.shards = s->shards;
+    icfg.batch_docs = s->commit_docs;
+    icfg.batch_ms = s->commit_ms;
+    d.ix = indexer_new(&icfg, d.base, err, sizeof err);
+    if (d.ix == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
     }
-    for (size_t i = 0; i < o->n_watch; i++)
-        if (o->watch[i].outlet || o->watch[i].lang)
-            indexer_add_defaults(ix, o->watch[i].dir, o->watch[i].outlet,
-                                 o->watch[i].lang);
-    qp = qpool_new(o->index_dir, o->query_threads, ix, base, err, sizeof err);
-    if (qp == NULL) {
+    set_defaults(&d);
+    d.qp = qpool_new(s->index_dir, s->query_threads, d.ix, d.base, err,
+                     sizeof err);
+    if (d.qp == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
     }
-    ctx.plugins = reg;
-    ctx.indexer = ix;
-    ctx.qpool = qp;
-    ctx.started = time(NULL);
-    srv = n_fds == 1 ? server_adopt(base, SDN_LISTEN_FDS_START, &ctx, err,
-                                    sizeof err)
-                     : server_new(base, o->socket_path, o->socket_mode, &ctx,
-                                  err, sizeof err);
+    d.ctx.plugins = d.reg;
+    d.ctx.indexer = d.ix;
+    d.ctx.qpool = d.qp;
+    d.ctx.started = time(NULL);
+    d.ctx.reload = reload;
+    d.ctx.reload_arg = &d;
+    d.srv = n_fds == 1 ? server_adopt(d.base, SDN_LISTEN_FDS_START, &d.ctx,
+                                      err, sizeof err)
+                       : server_new(d.base, s->socket_path, s->socket_mode,
+                                    &d.ctx, err, sizeof err);
     n_fds = 0;  /* the server owns it now, even on failure */
-    if (srv == NULL) {
+    if (d.srv == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
     }
-    ev_term = evsignal_new(base, SIGTERM, signal_cb, base);
-    ev_int = evsignal_new(base, SIGINT, signal_cb, base);
-    if (!ev_term || !ev_int || evsignal_add(ev_term, NULL) < 0 ||
-        evsignal_add(ev_int, NULL) < 0) {
+    ev_term = evsignal_new(d.base, SIGTERM, signal_cb, d.base);
+    ev_int = evsignal_new(d.base, SIGINT, signal_cb, d.base);
+    ev_hup = evsignal_new(d.base, SIGHUP, sighup_cb, &d);
+    if (!ev_term || !ev_int || !ev_hup || evsignal_add(ev_term, NULL) < 0 ||
+        evsignal_add(ev_int, NULL) < 0 || evsignal_add(ev_hup, NULL) < 0) {
         fprintf(stderr, "searchd: cannot install signal handlers\n");
         goto out;
     }
-    if (indexer_start(ix) < 0) {
+    if (indexer_start(d.ix) < 0) {
         fprintf(stderr, "searchd: cannot start the indexer thread\n");
         goto out;
     }
-    /* Watches first, so the scans below cannot miss a file created
-     * between a folder's scan and its watch. */
-    sp = spool_new(base, ix, o->index_dir, o->settle_ms, err, sizeof err);
-    if (sp == NULL) {
+    /* Watches first (start_watching), so a scan cannot miss a file
+     * created between a folder's scan and its watch. */
+    d.sp = spool_new(d.base, d.ix, s->index_dir, s->settle_ms, err,
+                     sizeof err);
+    if (d.sp == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
     }
-    for (size_t i = 0; i < o->n_watch; i++)
-        spool_add(sp, o->watch[i].dir);
-    for (size_t i = 0; i < o->n_watch; i++) {
-        const char *dir = o->watch[i].dir;
-
-        if (indexer_submit(ix, dir, strlen(dir), true, NULL, NULL) < 0)
-            log_err("main: %s: cannot queue the folder", dir);
-        else
-            log_info("main: indexing %s", dir);
-    }
+    for (size_t i = 0; i < s->n_watch; i++)
+        start_watching(&d, s->watch[i].dir);
     log_info("main: searchd %s ready; index %s; %d plugins", PACKAGE_VERSION,
-             o->index_dir, n);
-    if (notifier_start(&nt, base, ix) < 0) {
+             s->index_dir, n);
+    if (notifier_start(&nt, d.base, d.ix) < 0) {
         fprintf(stderr, "searchd: cannot create loop events\n");
         goto out;
     }
@@ -720,26 +873,28 @@ run_daemon(struct options *o)
         detach_done(ready_fd);
         ready_fd = -1;
     }
-    event_base_dispatch(base);
+    event_base_dispatch(d.base);
     status = 0;
 out:
     if (n_fds == 1)
         close(SDN_LISTEN_FDS_START);    /* failed before the server took it */
     /* Reverse order of creation. */
     notifier_stop(&nt);
-    spool_free(sp);
-    server_free(srv);
-    qpool_free(qp);
-    indexer_free(ix);
+    spool_free(d.sp);
+    server_free(d.srv);
+    qpool_free(d.qp);
+    indexer_free(d.ix);
+    if (ev_hup)
+        event_free(ev_hup);
     if (ev_int)
         event_free(ev_int);
     if (ev_term)
         event_free(ev_term);
-    plugins_free(reg);
-    free((char *)icfg.pool.exe);
+    plugins_free(d.reg);
+    free(d.exe);
     free((char *)icfg.pool.plugin_dir);
-    if (base)
-        event_base_free(base);
+    if (d.base)
+        event_base_free(d.base);
     libevent_global_shutdown();
     if (status == 0)
         log_info("main: stopped");
@@ -760,7 +915,7 @@ main(int argc, char **argv)
     if (o.is_worker) {
         if (o.is_log_syslog)
             log_use_syslog();
-        rc = worker_main(o.plugin_dir, o.worker_mem_mb);
+        rc = worker_main(o.s.plugin_dir, o.s.worker_mem_mb);
     } else if (o.is_extract) {
         rc = run_extract(&o, argc, argv);
     } else {

@@ -179,6 +179,7 @@ static const char *const op_names[PROTO_OP__COUNT] = {
     [PROTO_OP_STATUS] = "status",
     [PROTO_OP_ADD] = "add",
     [PROTO_OP_FAILURES] = "failures",
+    [PROTO_OP_RELOAD] = "reload",
 };
 
 const char *
@@ -738,6 +739,7 @@ proto_parse_request(const char *line, size_t len, struct proto_request *req,
         break;
     case PROTO_OP_PING:
     case PROTO_OP_STATUS:
+    case PROTO_OP_RELOAD:
     case PROTO_OP__COUNT:
         break;
     }

@@ -65,6 +65,7 @@ enum proto_op {
     PROTO_OP_STATUS,
     PROTO_OP_ADD,
     PROTO_OP_FAILURES,
+    PROTO_OP_RELOAD,
     PROTO_OP__COUNT
 };
 

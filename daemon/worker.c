@@ -308,6 +308,8 @@ struct wslot {
     pid_t pid;      /* 0: not running */
     int fd;         /* our end of the socket pair; -1 when not running */
     bool is_busy;
+    unsigned gen;   /* the pool's gen when it was started */
+    unsigned deadline_ms;   /* the pool's, taken for the call in progress */
 };
 
 struct wpool {
@@ -315,8 +317,10 @@ struct wpool {
     char *plugin_dir;   /* owned */
     unsigned deadline_ms, mem_mb;
     int log_level;
+    unsigned gen;           /* bumped by wpool_reload */
 
-    pthread_mutex_t lock;   /* guards the slots and is_cancelled */
+    pthread_mutex_t lock;   /* guards the slots, is_cancelled, and the
+                             * settings wpool_reload changes */
     pthread_cond_t cond;
     struct wslot *slots;    /* owned */
     unsigned n;
@@ -349,24 +353,35 @@ spawn(struct wpool *p, struct wslot *s)
     pid_t pid, parent = getpid();
     bool is_cancelled;
     char mem[16], level[16];
+    char *dir;
     char *argv[] = {
-        "searchd", "--worker", "--plugin-dir", p->plugin_dir,
+        "searchd", "--worker", "--plugin-dir", NULL,
         "--worker-mem", mem, "--log-level", level,
         log_is_syslog() ? "--log-syslog" : NULL, NULL,
     };
 
+    /* What wpool_reload may change, as of now. */
+    pthread_mutex_lock(&p->lock);
+    dir = xstrdup(p->plugin_dir);
     snprintf(mem, sizeof mem, "%u", p->mem_mb);
     snprintf(level, sizeof level, "%s",
              p->log_level >= LOG_LEVEL_DEBUG  ? "debug"
              : p->log_level >= LOG_LEVEL_INFO ? "info"
              : p->log_level >= LOG_LEVEL_WARN ? "warn" : "err");
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        return -errno;
+    s->gen = p->gen;
+    pthread_mutex_unlock(&p->lock);
+    argv[3] = dir;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        int e = errno;
+        free(dir);
+        return -e;
+    }
     pid = fork();
     if (pid < 0) {
         int e = errno;
         close(sv[0]);
         close(sv[1]);
+        free(dir);
         return -e;
     }
     if (pid == 0) {
@@ -388,6 +403,7 @@ spawn(struct wpool *p, struct wslot *s)
         execv(p->exe, argv);
         _exit(127);
     }
+    free(dir);
     close(sv[1]);
     s->fd = sv[0];
     /* Under the lock, so wpool_cancel either sees the pid and kills it
@@ -507,7 +523,7 @@ static int
 call(struct wpool *p, struct wslot *s, const char *path, struct wresult *r)
 {
     struct dbuf b = { 0 };
-    int64_t deadline = now_ms() + p->deadline_ms;
+    int64_t deadline = now_ms() + s->deadline_ms;
     int rc;
     char type;
 
@@ -552,7 +568,7 @@ call(struct wpool *p, struct wslot *s, const char *path, struct wresult *r)
         snprintf(r->reason, sizeof r->reason,
                  "plugin %s timed out after %u ms; worker killed",
                  r->plugin[0] ? r->plugin : "(none chosen yet)",
-                 p->deadline_ms);
+                 s->deadline_ms);
     } else if (rc == -EBADMSG) {
         reap(p, s, true);
         r->rc = -EIO;
@@ -571,6 +587,26 @@ call(struct wpool *p, struct wslot *s, const char *path, struct wresult *r)
     return rc;
 }
 
+/* Stop an idle worker (pid, talking on fd): end of file tells it to
+ * exit; one that has not within a second is killed. */
+static void
+stop_worker(pid_t pid, int fd)
+{
+    int64_t until = now_ms() + 1000;
+
+    if (pid == 0)
+        return;
+    close(fd);
+    while (waitpid(pid, NULL, WNOHANG) == 0) {
+        if (now_ms() > until) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            break;
+        }
+        usleep(2000);
+    }
+}
+
 static bool
 wpool_is_cancelled(struct wpool *p)
 {
@@ -586,7 +622,8 @@ int
 wpool_extract(struct wpool *p, const char *path, struct wresult *out)
 {
     struct wslot *s = NULL;
-    int rc;
+    pid_t stale_pid;
+    int stale_fd, rc;
 
     wresult_clear(out);
     pthread_mutex_lock(&p->lock);
@@ -607,8 +644,17 @@ wpool_extract(struct wpool *p, const char *path, struct wresult *out)
         return out->rc;
     }
     s->is_busy = true;
+    s->deadline_ms = p->deadline_ms;
+    /* Started before a reload: its plugins may be old ones. */
+    stale_pid = s->pid != 0 && s->gen != p->gen ? s->pid : 0;
+    stale_fd = s->fd;
+    if (stale_pid != 0) {
+        s->pid = 0;
+        s->fd = -1;
+    }
     pthread_mutex_unlock(&p->lock);
 
+    stop_worker(stale_pid, stale_fd);
     for (int attempt = 0; attempt < 2; attempt++) {
         if (s->pid == 0) {
             rc = spawn(p, s);
@@ -661,29 +707,25 @@ wpool_cancel(struct wpool *p)
 }
 
 void
+wpool_reload(struct wpool *p, const struct wpool_config *cfg)
+{
+    pthread_mutex_lock(&p->lock);
+    free(p->plugin_dir);
+    p->plugin_dir = xstrdup(cfg->plugin_dir);
+    p->deadline_ms = cfg->deadline_ms;
+    p->mem_mb = cfg->mem_mb;
+    p->log_level = cfg->log_level;
+    p->gen++;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void
 wpool_free(struct wpool *p)
 {
     if (p == NULL)
         return;
-    for (unsigned i = 0; i < p->n; i++) {
-        struct wslot *s = &p->slots[i];
-        int64_t until = now_ms() + 1000;
-
-        if (s->pid == 0)
-            continue;
-        /* End of file tells an idle worker to exit. */
-        close(s->fd);
-        s->fd = -1;
-        while (waitpid(s->pid, NULL, WNOHANG) == 0) {
-            if (now_ms() > until) {
-                kill(s->pid, SIGKILL);
-                waitpid(s->pid, NULL, 0);
-                break;
-            }
-            usleep(2000);
-        }
-        s->pid = 0;
-    }
+    for (unsigned i = 0; i < p->n; i++)
+        stop_worker(p->slots[i].pid, p->slots[i].fd);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->lock);
     free(p->slots);

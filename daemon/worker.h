@@ -84,6 +84,12 @@ struct wpool *wpool_new(const struct wpool_config *cfg);
  */
 int wpool_extract(struct wpool *p, const char *path, struct wresult *out);
 
+/* Take cfg's plugin_dir, deadline_ms, mem_mb and log_level (copied; the
+ * other members cannot change): calls from now on use them, and each
+ * worker started before is replaced before its next file, so the new
+ * workers load the plugin folder as it is now.  Thread-safe. */
+void wpool_reload(struct wpool *p, const struct wpool_config *cfg);
+
 /* Make every call in progress return soon with -ECANCELED (its worker is
  * killed), and every later call at once. */
 void wpool_cancel(struct wpool *p);

@@ -35,5 +35,7 @@
 #define SD_ERR_DENIED      "denied"      /* searchd may not read that path */
 #define SD_ERR_INDEX       "index_error" /* the index could not be read/written */
 #define SD_ERR_INTERNAL    "internal"    /* a bug or resource failure in searchd */
+#define SD_ERR_BAD_CONFIG  "bad_config"  /* reload: the configuration has an
+                                          * error; the settings in use stay */
 
 #endif /* SEARCHD_PROTOCOL_H */

@@ -41,6 +41,9 @@ bail() { echo "Bail out! $*"; exit 99; }
 # sc ARGS...: run searchc against the test daemon.
 sc() { "$SEARCHC" --socket "$SOCK" "$@"; }
 
+# searchd's configuration file: none unless a test writes one here.
+SEARCHD_CONFIG=$T/searchd.conf; export SEARCHD_CONFIG
+
 # start_daemon [--plugin-dir DIR] [searchd options...]
 start_daemon() {
     if [ -n "${SD_TEST_SOCKET:-}" ]; then return 0; fi

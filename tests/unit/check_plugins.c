@@ -308,6 +308,8 @@ START_TEST(load_fixtures_logs_one_line_per_refused_file)
         { "short_size.so", "descriptor is 16 bytes, want at least" },
         { "no_entry.so",   "no sd_plugin_entry() exported" },
         { "no_extract.so", "descriptor has no extract" },
+        /* The same plugin at another version, for reload tests. */
+        { "marker_v2.so",  "plugin name \"marker\" already taken by" },
     };
     struct plugins *p = plugins_new();
     char *log = load_logged(p, fixture_dir, NULL);
@@ -325,7 +327,7 @@ START_TEST(load_fixtures_logs_one_line_per_refused_file)
              (size_t)SD_PLUGIN_MIN_SIZE);
     ck_assert_ptr_nonnull(strstr(log, want));
     /* Refusals are errors, nothing else is. */
-    ck_assert_int_eq(count_lines_with(log, ": error: "), 4);
+    ck_assert_int_eq(count_lines_with(log, ": error: "), 5);
     free(log);
     plugins_free(p);
 }

@@ -1,0 +1,442 @@
+/*
+ * conf.c - settings, their one parser, and searchd.conf (conf.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "indexer.h"
+#include "log.h"
+#include "qpool.h"
+#include "util.h"
+#include "worker.h"
+
+/* Longest line of the file. */
+#define CONFIG_MAX_LINE 4096
+
+void
+settings_init(struct settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->socket_mode = 0600;
+    s->plugin_dir = xstrdup(PLUGINDIR);
+    s->query_threads = QPOOL_DEFAULT_THREADS;
+    s->deadline_ms = WPOOL_DEFAULT_DEADLINE_MS;
+    s->worker_mem_mb = WPOOL_DEFAULT_MEM_MB;
+    s->commit_docs = INDEXER_BATCH_DOCS;
+    s->commit_ms = INDEXER_BATCH_SECONDS * 1000;
+    s->log_level = LOG_LEVEL_INFO;
+}
+
+void
+settings_clear(struct settings *s)
+{
+    free(s->index_dir);
+    free(s->socket_path);
+    free(s->plugin_dir);
+    for (size_t i = 0; i < s->n_watch; i++) {
+        free(s->watch[i].dir);
+        free(s->watch[i].outlet);
+        free(s->watch[i].lang);
+    }
+    free(s->watch);
+    memset(s, 0, sizeof *s);
+}
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+/* value as an absolute path: relative ones are taken from base (or the
+ * working folder).  NULL with err filled when it cannot be. */
+static char *
+absolute(const char *value, const char *base, char *err, size_t errlen)
+{
+    char cwd[PATH_MAX];
+
+    if (value[0] == '\0') {
+        fail(err, errlen, "want a path, not an empty value");
+        return NULL;
+    }
+    if (value[0] == '/')
+        return xstrdup(value);
+    if (base == NULL) {
+        if (getcwd(cwd, sizeof cwd) == NULL) {
+            fail(err, errlen, "cannot tell the working folder: %s",
+                 strerror(errno));
+            return NULL;
+        }
+        base = cwd;
+    }
+    return xasprintf("%s/%s", base, value);
+}
+
+static int
+set_path(char **slot, const char *value, const char *base, char *err,
+         size_t errlen)
+{
+    char *p = absolute(value, base, err, errlen);
+
+    if (p == NULL)
+        return -EINVAL;
+    free(*slot);
+    *slot = p;
+    return 0;
+}
+
+static int
+set_uint(unsigned *slot, const char *value, long min, long max,
+         const char *what, char *err, size_t errlen)
+{
+    long n;
+
+    if (parse_long(value, min, max, &n) < 0)
+        return fail(err, errlen, "'%s': want %s from %ld to %ld", value,
+                    what, min, max);
+    *slot = (unsigned)n;
+    return 0;
+}
+
+/* Seconds with fractions, min..max, into milliseconds. */
+static int
+set_seconds(unsigned *ms, const char *value, double min, double max,
+            char *err, size_t errlen)
+{
+    char *end;
+    double d;
+
+    errno = 0;
+    d = strtod(value, &end);
+    if (errno || end == value || *end || !(d >= min && d <= max))
+        return fail(err, errlen, "'%s': want seconds from %g to %g", value,
+                    min, max);
+    *ms = (unsigned)(d * 1000 + 0.5);
+    return 0;
+}
+
+static int
+add_watch(struct settings *s, const char *value, const char *base,
+          char *err, size_t errlen)
+{
+    char *path = absolute(value, base, err, errlen);
+    char *abs;
+    struct stat st;
+
+    if (path == NULL)
+        return -EINVAL;
+    abs = realpath(path, NULL);
+    if (abs == NULL || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fail(err, errlen, "%s: %s", path,
+             abs ? "not a folder" : strerror(errno));
+        free(path);
+        free(abs);
+        return -EINVAL;
+    }
+    free(path);
+    s->watch = xrealloc(s->watch, (s->n_watch + 1) * sizeof *s->watch);
+    s->watch[s->n_watch++] = (struct watch_conf){ .dir = abs };
+    return 0;
+}
+
+static int
+set_folder_default(struct settings *s, char **field_of_last,
+                   const char *value, char *err, size_t errlen)
+{
+    (void)s;
+    if (value[0] == '\0' || !utf8_valid(value, strlen(value)))
+        return fail(err, errlen, "want a non-empty UTF-8 name");
+    free(*field_of_last);
+    *field_of_last = xstrdup(value);
+    return 0;
+}
+
+static const char *const KEYS[] = {
+    "index", "socket", "socket-mode", "plugin-dir", "watch", "outlet",
+    "lang", "workers", "query-threads", "shards", "deadline", "worker-mem",
+    "settle", "commit-docs", "commit-interval", "log-level",
+};
+
+bool
+settings_is_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
+        if (strcmp(key, KEYS[i]) == 0)
+            return true;
+    return false;
+}
+
+int
+settings_set(struct settings *s, const char *key, const char *value,
+             const char *base, char *err, size_t errlen)
+{
+    long n;
+    char *end;
+
+    err[0] = '\0';
+    if (strcmp(key, "index") == 0)
+        return set_path(&s->index_dir, value, base, err, errlen);
+    if (strcmp(key, "socket") == 0)
+        return set_path(&s->socket_path, value, base, err, errlen);
+    if (strcmp(key, "plugin-dir") == 0)
+        return set_path(&s->plugin_dir, value, base, err, errlen);
+    if (strcmp(key, "socket-mode") == 0) {
+        errno = 0;
+        n = strtol(value, &end, 8);
+        if (errno || *end || end == value || n < 0 || n > 0777)
+            return fail(err, errlen, "'%s': want octal permission bits "
+                        "such as 0600 or 0660", value);
+        s->socket_mode = (unsigned)n;
+        return 0;
+    }
+    if (strcmp(key, "watch") == 0)
+        return add_watch(s, value, base, err, errlen);
+    if (strcmp(key, "outlet") == 0 || strcmp(key, "lang") == 0) {
+        struct watch_conf *w;
+
+        if (s->n_watch == 0)
+            return fail(err, errlen, "applies to a watched folder: give it "
+                        "after --watch DIR, or in a [watch DIR] section");
+        w = &s->watch[s->n_watch - 1];
+        return set_folder_default(s, key[0] == 'o' ? &w->outlet : &w->lang,
+                                  value, err, errlen);
+    }
+    if (strcmp(key, "workers") == 0)
+        return set_uint(&s->workers, value, 1, 64, "a number", err, errlen);
+    if (strcmp(key, "query-threads") == 0)
+        return set_uint(&s->query_threads, value, 1, 64, "a number", err,
+                        errlen);
+    if (strcmp(key, "shards") == 0)
+        return set_uint(&s->shards, value, 1, INDEXER_MAX_SHARDS,
+                        "a number", err, errlen);
+    if (strcmp(key, "deadline") == 0)
+        return set_seconds(&s->deadline_ms, value, 0.01, 3600, err, errlen);
+    if (strcmp(key, "worker-mem") == 0) {
+        if (parse_long(value, 0, 1 << 20, &n) < 0 || (n > 0 && n < 64))
+            return fail(err, errlen, "'%s': want megabytes, at least 64 "
+                        "(0: no limit)", value);
+        s->worker_mem_mb = (unsigned)n;
+        return 0;
+    }
+    if (strcmp(key, "settle") == 0)
+        return set_uint(&s->settle_ms, value, 1, 600000, "milliseconds",
+                        err, errlen);
+    if (strcmp(key, "commit-docs") == 0)
+        return set_uint(&s->commit_docs, value, 1, 1000000, "documents",
+                        err, errlen);
+    if (strcmp(key, "commit-interval") == 0)
+        return set_seconds(&s->commit_ms, value, 0.05, 3600, err, errlen);
+    if (strcmp(key, "log-level") == 0) {
+        if (log_parse_level(value, &s->log_level) < 0)
+            return fail(err, errlen, "'%s': want err, warn, info or debug",
+                        value);
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* ---- the file ---------------------------------------------------------- */
+
+static char *
+trim(char *s)
+{
+    char *e;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    *e = '\0';
+    return s;
+}
+
+/* Unquote a "value" in place (\" and \\); anything after the closing quote
+ * is an error.  A value without quotes is left as it is.  NULL with err
+ * filled on a bad quote. */
+static char *
+unquote(char *v, char *err, size_t errlen)
+{
+    char *in, *out;
+
+    if (v[0] != '"')
+        return v;
+    for (in = v + 1, out = v; *in != '"'; in++) {
+        if (*in == '\0') {
+            fail(err, errlen, "the quoted value has no closing quote");
+            return NULL;
+        }
+        if (*in == '\\') {
+            in++;
+            if (*in != '"' && *in != '\\') {
+                fail(err, errlen, "only \\\" and \\\\ may follow a "
+                     "backslash in a quoted value");
+                return NULL;
+            }
+        }
+        *out++ = *in;
+    }
+    if (in[1] != '\0') {
+        fail(err, errlen, "text after the closing quote");
+        return NULL;
+    }
+    *out = '\0';
+    return v;
+}
+
+/* The folder part of path, for relative paths in it (owned). */
+static char *
+folder_of(const char *path)
+{
+    char *abs = realpath(path, NULL);
+    char *slash;
+
+    if (abs == NULL)
+        abs = xstrdup(path);
+    slash = strrchr(abs, '/');
+    if (slash == abs)
+        slash[1] = '\0';
+    else if (slash != NULL)
+        *slash = '\0';
+    else {
+        free(abs);
+        abs = xstrdup(".");
+    }
+    return abs;
+}
+
+/* One line (NUL-terminated, no newline) in the given section state. */
+static int
+config_line(struct settings *s, char *line, bool *in_watch,
+            const char *base, char *err, size_t errlen)
+{
+    char *p = trim(line), *eq, *key, *value;
+    int rc;
+
+    if (*p == '\0' || *p == '#' || *p == ';')
+        return 0;
+    if (*p == '[') {
+        size_t len = strlen(p);
+
+        if (p[len - 1] != ']')
+            return fail(err, errlen, "a section header must end with ']'");
+        p[len - 1] = '\0';
+        p = trim(p + 1);
+        if (strncmp(p, "watch", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
+            return fail(err, errlen, "unknown section [%s]: the only "
+                        "section is [watch DIR]", p);
+        value = unquote(trim(p + 5), err, errlen);
+        if (value == NULL)
+            return -EINVAL;
+        *in_watch = true;
+        return settings_set(s, "watch", value, base, err, errlen);
+    }
+    eq = strchr(p, '=');
+    if (eq == NULL)
+        return fail(err, errlen, "want 'key = value', a [watch DIR] "
+                    "section or a # comment");
+    *eq = '\0';
+    key = trim(p);
+    value = unquote(trim(eq + 1), err, errlen);
+    if (value == NULL)
+        return -EINVAL;
+    if (key[0] == '\0')
+        return fail(err, errlen, "no key before '='");
+    if (strcmp(key, "watch") == 0)
+        return fail(err, errlen, "a folder to watch is a [watch DIR] "
+                    "section of its own");
+    if (*in_watch && strcmp(key, "outlet") != 0 && strcmp(key, "lang") != 0)
+        return fail(err, errlen, "'%s' in a [watch] section: only outlet "
+                    "and lang belong there (daemon settings go before the "
+                    "first section)", key);
+    if (!*in_watch && (strcmp(key, "outlet") == 0 ||
+                       strcmp(key, "lang") == 0))
+        return fail(err, errlen, "'%s' belongs in a [watch DIR] section",
+                    key);
+    rc = settings_set(s, key, value, base, err, errlen);
+    if (rc == -ENOENT)
+        return fail(err, errlen, "unknown key '%s' (see searchd.conf(5))",
+                    key);
+    return rc;
+}
+
+int
+config_load(const char *path, struct settings *s, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    char line[CONFIG_MAX_LINE + 2], msg[768];
+    char *base;
+    unsigned lineno = 0;
+    bool in_watch = false;
+    int rc = 0;
+
+    if (f == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return e == ENOENT ? -ENOENT : -1;
+    }
+    base = folder_of(path);
+    while (fgets(line, sizeof line, f) != NULL) {
+        size_t len = strlen(line);
+
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        else if (!feof(f)) {
+            snprintf(err, errlen, "%s:%u: line longer than %d bytes", path,
+                     lineno, CONFIG_MAX_LINE);
+            rc = -1;
+            break;
+        }
+        if (memchr(line, '\0', len) != NULL ||
+            !utf8_valid(line, len)) {
+            snprintf(err, errlen, "%s:%u: not UTF-8 text", path, lineno);
+            rc = -1;
+            break;
+        }
+        if (config_line(s, line, &in_watch, base, msg, sizeof msg) < 0) {
+            snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(f);
+    free(base);
+    return rc;
+}
+
+char *
+config_default_path(void)
+{
+    const char *env = getenv("SEARCHD_CONFIG");
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+
+    if (env != NULL && env[0] != '\0')
+        return xstrdup(env);
+    if (geteuid() == 0)
+        return xstrdup(SYSCONFDIR "/searchd.conf");
+    if (xdg != NULL && xdg[0] == '/')
+        return xasprintf("%s/searchd/searchd.conf", xdg);
+    if (home != NULL && home[0] == '/')
+        return xasprintf("%s/.config/searchd/searchd.conf", home);
+    return xstrdup(SYSCONFDIR "/searchd.conf");
+}
