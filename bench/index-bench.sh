@@ -175,7 +175,7 @@ prepare() {
 # dpid and sock.
 start_searchd() {
     sock=$1/sock
-    "$SEARCHD" --foreground --socket "$sock" --index "$1/index" \
+    "$SEARCHD" --foreground --no-config --socket "$sock" --index "$1/index" \
         --plugin-dir "$PLUGIN_DIR" --watch "$2" 2>>"$1/daemon.log" &
     dpid=$!
     pids+=("$dpid")

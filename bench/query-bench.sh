@@ -154,7 +154,7 @@ index=$work/index
 watch=()
 for d in "${dirs[@]}"; do watch+=(--watch "$d"); done
 say "searchd: indexing ${have[*]}"
-"$SEARCHD" --foreground --socket "$sock" --index "$index" \
+"$SEARCHD" --foreground --no-config --socket "$sock" --index "$index" \
     --plugin-dir "$PLUGIN_DIR" "${watch[@]}" 2>>"$work/daemon.log" &
 dpid=$!
 pids+=("$dpid")

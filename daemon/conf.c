@@ -62,8 +62,9 @@ fail(char *err, size_t errlen, const char *fmt, ...)
     return -EINVAL;
 }
 
-/* value as an absolute path: relative ones are taken from base (or the
- * working folder).  NULL with err filled when it cannot be. */
+/* value as an absolute path: "~/..." is in $HOME, other relative ones are
+ * taken from base (or the working folder).  NULL with err filled when it
+ * cannot be. */
 static char *
 absolute(const char *value, const char *base, char *err, size_t errlen)
 {
@@ -75,6 +76,15 @@ absolute(const char *value, const char *base, char *err, size_t errlen)
     }
     if (value[0] == '/')
         return xstrdup(value);
+    if (value[0] == '~' && (value[1] == '/' || value[1] == '\0')) {
+        const char *home = getenv("HOME");
+
+        if (home == NULL || home[0] != '/') {
+            fail(err, errlen, "'%s': HOME is not set to a folder", value);
+            return NULL;
+        }
+        return xasprintf("%s%s", home, value + 1);
+    }
     if (base == NULL) {
         if (getcwd(cwd, sizeof cwd) == NULL) {
             fail(err, errlen, "cannot tell the working folder: %s",
@@ -325,6 +335,7 @@ config_line(struct settings *s, char *line, bool *in_watch,
             const char *base, char *err, size_t errlen)
 {
     char *p = trim(line), *eq, *key, *value;
+    char msg[512];
     int rc;
 
     if (*p == '\0' || *p == '#' || *p == ';')
@@ -367,11 +378,13 @@ config_line(struct settings *s, char *line, bool *in_watch,
                        strcmp(key, "lang") == 0))
         return fail(err, errlen, "'%s' belongs in a [watch DIR] section",
                     key);
-    rc = settings_set(s, key, value, base, err, errlen);
+    rc = settings_set(s, key, value, base, msg, sizeof msg);
     if (rc == -ENOENT)
         return fail(err, errlen, "unknown key '%s' (see searchd.conf(5))",
                     key);
-    return rc;
+    if (rc < 0)
+        return fail(err, errlen, "%s: %s", key, msg);
+    return 0;
 }
 
 int

@@ -734,7 +734,7 @@ forget_under(struct shard *sh, const char *dir, const struct pathv *keep)
             bsearch(&p, keep->v, keep->n, sizeof *keep->v, cmp_str) != NULL)
             continue;
         if (load_state(sh, p, &old) > 0) {
-            log_info("indexer: %s: gone; forgetting it", p);
+            log_debug("indexer: %s: gone; forgetting it", p);
             forget_file(sh, p, &old);
             filestate_clear(&old);
         }
@@ -1282,6 +1282,13 @@ scanner_main(void *arg)
 static void
 deliver(struct job *j)
 {
+    /* A folder's scan is a notable event; a file's is not. */
+    if (j->is_scan && j->res.status == 0)
+        log_info("indexer: %s: scanned: %llu files looked at, %llu "
+                 "documents written, %llu failed", j->path,
+                 (unsigned long long)j->res.files,
+                 (unsigned long long)j->res.documents,
+                 (unsigned long long)j->res.failed);
     if (j->cb)
         j->cb(&j->res, j->arg);
     job_free(j);

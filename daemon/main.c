@@ -53,6 +53,7 @@ struct options {
     bool is_worker;         /* hidden: an extraction worker (worker.h) */
     bool is_log_syslog;     /* hidden: workers of a detached daemon */
     bool no_config;         /* --no-config */
+    bool is_check_config;   /* --check-config */
     char *config_path;      /* owned; NULL: none (see config_used) */
     bool config_named;      /* --config: the file must exist */
     char *cwd;              /* owned: relative paths of the command line */
@@ -95,11 +96,13 @@ usage(FILE *out)
 "extractor plugins into a Xapian index and answers searches on a Unix\n"
 "socket (see searchc(1)).\n"
 "\n"
-"Options (all but -c, --no-config, -f, -x, -h and -V are also keys of\n"
+"Options (those with a value but -c are also keys of\n"
 "searchd.conf(5); the command line overrides the file):\n"
 "  -c, --config FILE      read settings from FILE (default: $SEARCHD_CONFIG,\n"
 "                         else %s, if it exists)\n"
 "      --no-config        read no configuration file\n"
+"      --check-config     check the configuration file and the options,\n"
+"                         say whether they are right, and exit\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -s, --socket PATH      listen on PATH (default: see below)\n"
 "  -m, --socket-mode MODE permission bits of the socket, octal (default 0600)\n"
@@ -164,12 +167,14 @@ enum {
     OPT_COMMIT_DOCS,
     OPT_COMMIT_INTERVAL,
     OPT_NO_CONFIG,
+    OPT_CHECK_CONFIG,
 };
 
 static const struct option longopts[] = {
     { "foreground", no_argument, NULL, 'f' },
     { "config", required_argument, NULL, 'c' },
     { "no-config", no_argument, NULL, OPT_NO_CONFIG },
+    { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
     { "socket", required_argument, NULL, 's' },
     { "socket-mode", required_argument, NULL, 'm' },
     { "index", required_argument, NULL, 'i' },
@@ -273,6 +278,9 @@ parse_options(int argc, char **argv, struct options *o)
         case OPT_NO_CONFIG:
             o->no_config = true;
             break;
+        case OPT_CHECK_CONFIG:
+            o->is_check_config = true;
+            break;
         case OPT_WORKER:
             o->is_worker = true;
             break;
@@ -331,6 +339,14 @@ parse_options(int argc, char **argv, struct options *o)
         return -1;
     }
     log_max_level = o->s.log_level;
+    if (o->is_check_config) {
+        if (o->config_path != NULL && access(o->config_path, F_OK) == 0)
+            printf("%s: ok\n", o->config_path);
+        else
+            printf("no configuration file (%s); the command line is ok\n",
+                   o->config_path ? o->config_path : "--no-config");
+        return 1;
+    }
     return 0;
 }
 

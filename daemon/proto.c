@@ -668,7 +668,7 @@ parse_op(const json_t *root, enum proto_op *op_out, struct proto_error *err)
     copy_printable(shown, sizeof(shown), json_string_value(op));
     return fail(err, SD_ERR_UNKNOWN_OP, false,
                 "unknown op \"%s\" (known: ping, search, status, add, "
-                "failures)",
+                "failures, reload)",
                 shown);
 }
 

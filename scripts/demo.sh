@@ -18,7 +18,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/searchd-demo.XXXXXX")
 sock=$tmp/searchd.sock
-"$build/daemon/searchd" --foreground --socket "$sock" --index "$tmp/index" \
+"$build/daemon/searchd" --foreground --no-config --socket "$sock" --index "$tmp/index" \
     --plugin-dir "$build/plugins/.libs" --watch "$top/tests/data/samples" \
     2>"$tmp/searchd.log" &
 pid=$!

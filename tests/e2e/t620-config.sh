@@ -3,7 +3,7 @@
 # read, the command line overrides them, and a mistake stops the start
 # with the file and line named.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 12
+plan 14
 
 mkdir -p "$T/spool" "$T/other"
 printf 'Monsoon floods\n\nHeavy monsoon rain in Sindh.\n' >"$T/spool/m.txt"
@@ -28,6 +28,15 @@ bad 'workers = 2\n# comment\nworkrs = 4\n' 3 "unknown key 'workrs'"
 bad '[watch /no/such/folder]\n' 1 "No such file or directory"
 bad "[watch $T/spool]\nshards = 2\n" 2 "only outlet and lang"
 bad 'deadline = soon\n' 1 "want seconds"
+
+# --check-config: the same checks, and nothing else.
+"$SEARCHD" --check-config >"$T/out" 2>"$T/err"; st=$?
+check "--check-config on a broken file: exit 2 with its line" \
+    sh -c "[ $st = 2 ] && grep -qF '$C:1: ' '$T/err'"
+printf 'workers = 2\n' >"$C"
+"$SEARCHD" --check-config >"$T/out" 2>"$T/err"; st=$?
+check "--check-config on a good file: exit 0, 'ok'" \
+    sh -c "[ $st = 0 ] && grep -qxF '$C: ok' '$T/out'"
 
 # --config names a file that must exist.
 "$SEARCHD" --foreground --config "$T/missing.conf" --socket "$T/bad.sock" \

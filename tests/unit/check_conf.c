@@ -198,6 +198,28 @@ START_TEST(a_line_too_long_is_refused)
 }
 END_TEST
 
+START_TEST(a_tilde_is_the_home_folder)
+{
+    struct settings s;
+    char err[1024];
+    const char *old = getenv("HOME");
+    char *saved = old ? strdup(old) : NULL;
+
+    setenv("HOME", tmp, 1);
+    ck_assert_msg(load("index = ~/idx\n[watch ~/spool]\n", &s, err,
+                       sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(s.watch[0].dir + strlen(s.watch[0].dir) - 6, "/spool");
+    ck_assert_str_eq(s.index_dir + strlen(tmp), "/idx");
+    settings_clear(&s);
+    unsetenv("HOME");
+    assert_error("index = ~/x\n", 1, "HOME is not set");
+    if (saved != NULL) {
+        setenv("HOME", saved, 1);
+        free(saved);
+    }
+}
+END_TEST
+
 START_TEST(a_missing_file_is_enoent)
 {
     struct settings s;
@@ -270,6 +292,7 @@ conf_suite(void)
     tcase_add_test(tc, quoted_values_keep_spaces_and_escapes);
     tcase_add_test(tc, errors_name_file_and_line);
     tcase_add_test(tc, a_line_too_long_is_refused);
+    tcase_add_test(tc, a_tilde_is_the_home_folder);
     tcase_add_test(tc, a_missing_file_is_enoent);
     tcase_add_test(tc, command_line_values_use_the_same_parser);
     tcase_add_test(tc, default_path_follows_the_environment);
