@@ -1330,6 +1330,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
     ix->samples[n].files = atomic_load(&ix->files_done);
     ix->samples[n].docs = atomic_load(&ix->docs_written);
     ix->n_samples = n + 1;
+    if (ix->pool != NULL)
+        wpool_reap_idle(ix->pool);
 }
 
 /* At start: the failed files, from their records. */

@@ -707,6 +707,26 @@ wpool_cancel(struct wpool *p)
 }
 
 void
+wpool_reap_idle(struct wpool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    for (unsigned i = 0; i < p->n; i++) {
+        struct wslot *s = &p->slots[i];
+
+        /* A busy slot is its caller's; an idle one only changes under
+         * the lock. */
+        if (s->is_busy || s->pid == 0 ||
+            waitpid(s->pid, NULL, WNOHANG) != s->pid)
+            continue;
+        log_debug("worker: pid %ld exited while idle", (long)s->pid);
+        close(s->fd);
+        s->fd = -1;
+        s->pid = 0;
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+void
 wpool_reload(struct wpool *p, const struct wpool_config *cfg)
 {
     pthread_mutex_lock(&p->lock);

@@ -84,6 +84,11 @@ struct wpool *wpool_new(const struct wpool_config *cfg);
  */
 int wpool_extract(struct wpool *p, const char *path, struct wresult *out);
 
+/* Reap the idle workers that have exited (one restarts itself after a
+ * file that left it large), so none lingers as a zombie until its slot
+ * is used again.  Thread-safe; cheap: call it from a timer. */
+void wpool_reap_idle(struct wpool *p);
+
 /* Take cfg's plugin_dir, deadline_ms, mem_mb and log_level (copied; the
  * other members cannot change): calls from now on use them, and each
  * worker started before is replaced before its next file, so the new

@@ -27,10 +27,11 @@ not_ok() {
     tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1))
     echo "not ok $tap_n - $*"
 }
-# check DESCRIPTION COMMAND...: one test point from a command's status.
+# check DESCRIPTION COMMAND...: one test point from a command's status;
+# returns it, so `check ... || diag ...` can say more on a failure.
 check() {
     desc=$1; shift
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+    if "$@"; then ok "$desc"; else not_ok "$desc"; return 1; fi
 }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 # TAP says "skipped" in the plan; tap-driver.sh counts a non-zero exit
