@@ -16,7 +16,7 @@ ANALYZE=$(command -v systemd-analyze) ||
     skip_all "systemd-analyze not found (Debian package systemd)"
 [ -n "${SD_SYSTEMUNITDIR:-}" ] && [ -n "${SD_USERUNITDIR:-}" ] ||
     skip_all "configured without systemd units (--with-systemd...unitdir=no)"
-plan 43
+plan 44
 
 D=$T/dest
 $MAKE -s -C "$top_builddir" install DESTDIR="$D" >"$T/install.log" 2>&1
@@ -158,7 +158,10 @@ CONF
         i=$((i + 1)); sleep 0.05
     done
     # shellcheck disable=SC2086
-    "$ACT" -l "$SOCK" -E "SEARCHD_CONFIG=$D$conf" \
+    # XDG_RUNTIME_DIR: were searchd to make its default socket folder
+    # anyway, here, not in RUNSTATEDIR.
+    mkdir -p "$T/xdg"
+    "$ACT" -l "$SOCK" -E "SEARCHD_CONFIG=$D$conf" -E "XDG_RUNTIME_DIR=$T/xdg" \
         -E "NOTIFY_SOCKET=$T/notify.sock" -E "WATCHDOG_USEC=${wd}000000" \
         $envs $cmd >>"$T/daemon.log" 2>&1 &
     DPID=$!
@@ -169,6 +172,8 @@ CONF
     check "ExecStart= starts on searchc's first connection to the socket" \
         sh -c '"$0" --socket "$1" --ping >/dev/null' "$SEARCHC" "$SOCK"
     check "and says READY=1" grep -q '^READY=1$' "$T/notify.log"
+    check "and makes no folder for a socket of its own" \
+        test ! -e "$T/xdg/searchd"
     check "it reads the configuration file Environment= names" \
         grep -q "settings from $D$conf" "$T/daemon.log"
     check "its watchdog is WatchdogSec=/2 (${wd} s)" \
@@ -182,5 +187,5 @@ CONF
         sh -c 'grep -q "^STOPPING=1$" "$1" && test "$2" = 0' sh "$T/notify.log" "$DSTATUS"
     kill "$LPID" 2>/dev/null
 else
-    for i in 1 2 3 4 5 6; do ok "# SKIP systemd-socket-activate not found"; done
+    for i in 1 2 3 4 5 6 7; do ok "# SKIP systemd-socket-activate not found"; done
 fi
