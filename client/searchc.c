@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -35,11 +36,13 @@
 #include "proto.h"
 #include "util.h"
 
-/* From the build (-DRUNSTATEDIR='"/run"'), for the help text; util.c has
- * the same fallback. */
+/* From the build (-DRUNSTATEDIR='"/run"'), for the help text and the
+ * system socket; util.c has the same fallback. */
 #ifndef RUNSTATEDIR
 #define RUNSTATEDIR "/run"
 #endif
+/* Where searchd.socket (systemd/) puts the system daemon's socket. */
+#define SC_SYSTEM_SOCKET RUNSTATEDIR "/searchd/searchd.sock"
 
 /* Exit statuses (searchc(1), EXIT STATUS). */
 enum {
@@ -114,6 +117,8 @@ struct options {
     const char *outlet;     /* borrowed from argv, or NULL */
     const char *sort;       /* borrowed from argv (checked), or NULL */
     char *socket_path;      /* owned */
+    bool system_missing;    /* no socket named, the per-user default is
+                             * missing and so is the system socket */
     char *query;            /* owned; the QUERY words joined by spaces, or
                              * NULL for --like without words */
     const char *like_arg;   /* borrowed from argv: --like as given */
@@ -464,7 +469,8 @@ usage(FILE *out)
 "\n"
 "Default socket: $SEARCHD_SOCKET, else $XDG_RUNTIME_DIR/searchd/searchd.sock,\n"
 "else " RUNSTATEDIR "/searchd/searchd.sock for root, else\n"
-"/tmp/searchd-UID/searchd.sock.\n"
+"/tmp/searchd-UID/searchd.sock; when that per-user socket does not exist,\n"
+"the system searchd's " SC_SYSTEM_SOCKET ".\n"
 "--color=auto gives no colour when NO_COLOR is set (not empty) or when\n"
 "output is not a terminal.\n"
 "\n"
@@ -472,6 +478,34 @@ usage(FILE *out)
 "2 usage, connection or reply trouble, 3 searchd answered with an error.\n",
             SD_PROTO_MAX_LIMIT, SD_PROTO_DEFAULT_LIMIT, SD_PROTO_MAX_OFFSET,
             SC_DEFAULT_TIMEOUT);
+}
+
+/*
+ * The socket when --socket names none: searchd's own default (see
+ * util_default_socket_path), but when that is a per-user socket and
+ * nothing is there, the system daemon's (searchd.socket) if it exists.
+ * $SEARCHD_SOCKET names one exactly: no second guess.  Returns an owned
+ * string; *system_missing says the per-user socket was missing and the
+ * system one was not there either (for the error message).
+ */
+static char *
+default_socket(bool *system_missing)
+{
+    const char *env = getenv("SEARCHD_SOCKET");
+    char *path = util_default_socket_path();
+    struct stat st;
+
+    *system_missing = false;
+    if ((env != NULL && env[0] != '\0') ||
+        strcmp(path, SC_SYSTEM_SOCKET) == 0 ||
+        lstat(path, &st) == 0 || errno != ENOENT)
+        return path;
+    if (stat(SC_SYSTEM_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        free(path);
+        return xstrdup(SC_SYSTEM_SOCKET);
+    }
+    *system_missing = true;
+    return path;
 }
 
 /* Parse the argument of option name into *out, within [min, max]. */
@@ -774,7 +808,7 @@ parse_args(int argc, char **argv, struct options *o)
     o->is_tty = isatty(STDOUT_FILENO);
     o->use_color = resolve_color(color);
     o->socket_path = socket_arg ? xstrdup(socket_arg)
-                                : util_default_socket_path();
+                                : default_socket(&o->system_missing);
     return -1;
 
 usage_error:
@@ -1223,6 +1257,10 @@ exchange(const struct options *o, const char *request, size_t request_len,
     fd = connect_socket(o->socket_path, o->timeout_s);
     if (fd < 0) {
         report_connect_error(o->socket_path, fd, o->timeout_s);
+        if (o->system_missing)
+            fprintf(stderr, "searchc: there is no system searchd either "
+                    "(%s); as root: systemctl enable --now "
+                    "searchd.socket\n", SC_SYSTEM_SOCKET);
         return SC_EXIT_TROUBLE;
     }
     send_rc = send_all(fd, request, request_len, deadline);

@@ -510,8 +510,11 @@ notifier_stop(struct notifier *nt)
     memset(nt, 0, sizeof *nt);
 }
 
+/* Fill in the default index and socket paths, making their folders; not
+ * the socket's when systemd passed the socket (has_listen_fd): it would
+ * be a folder nothing uses, made as whoever the service runs as. */
 static int
-prepare_paths(struct settings *s)
+prepare_paths(struct settings *s, bool has_listen_fd)
 {
     char *dir, *slash;
     int rc;
@@ -527,6 +530,8 @@ prepare_paths(struct settings *s)
     }
     if (s->socket_path == NULL) {
         s->socket_path = util_default_socket_path();
+        if (has_listen_fd)
+            return 0;
         /* Only the default location's folder is ours to create. */
         dir = xstrdup(s->socket_path);
         slash = strrchr(dir, '/');
@@ -788,7 +793,7 @@ run_daemon(struct options *o)
             close(fd);
         return 1;
     }
-    if (prepare_paths(s) < 0)
+    if (prepare_paths(s, n_fds == 1) < 0)
         return 1;
     if (!o->is_foreground)
         ready_fd = detach();

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Run every test three ways: (1) a build with warnings as errors, `make
 # check` (unit, end-to-end, and the corpus tests when ../shared is beside
-# the checkout); (2) a build with AddressSanitizer and UBSan, `make check`;
-# (3) the first build's tests again under valgrind (`make check-valgrind`).
+# the checkout), then `make distcheck` from it (the tarball builds, passes
+# make check without the corpora, installs and uninstalls cleanly); (2) a
+# build with AddressSanitizer and UBSan, `make check`; (3) the first
+# build's tests again under valgrind (`make check-valgrind`).
 # Run scripts/install-deps.sh first.
-#   SD_QUICK=1   only (1)
+#   SD_QUICK=1   only (1), without the distcheck
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/_build}
@@ -41,6 +43,7 @@ cd "$top"
 ./autogen.sh
 run_pass "build, make check" "$build" check --enable-werror
 [ "${SD_QUICK:-0}" = 1 ] && exit 0
+run_pass "make distcheck" "$build" distcheck
 run_pass "ASan+UBSan, make check" "$build-asan" check --enable-werror \
     --enable-sanitizers
 run_pass "valgrind, make check-valgrind" "$build" check-valgrind
