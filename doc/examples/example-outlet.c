@@ -162,7 +162,7 @@ next_line(char **pos, char *end, size_t *len)
 /* ---- fields ------------------------------------------------------------- */
 
 /*
- * "14 March 2024" -> "2024-03-14" in out (11 bytes).  Returns 0, or
+ * "14 March 2024" -> "2024-03-14" in out (16 bytes).  Returns 0, or
  * -EINVAL when the value is not such a date.  An ISO date is passed on
  * as it is.
  */
@@ -189,12 +189,13 @@ parse_date(const char *v, size_t len, char *out)
         memcpy(tmp, v, len);
         tmp[len] = '\0';
         if (sscanf(tmp, "%2d %15s %4d%n", &day, word, &year, &used) != 3
-            || (size_t)used != len || day < 1 || day > 31 || year < 1000)
+            || (size_t)used != len || day < 1 || day > 31 || year < 1000
+            || year > 9999)
             return -EINVAL;
     }
     for (int m = 0; m < 12; m++)
         if (strcmp(word, months[m]) == 0) {
-            snprintf(out, 11, "%04d-%02d-%02d", year, m + 1, day);
+            snprintf(out, 16, "%04d-%02d-%02d", year, m + 1, day);
             return 0;
         }
     return -EINVAL;
@@ -239,7 +240,7 @@ add_header(const struct sd_sink *sink, char *line, size_t len)
     char *colon = memchr(line, ':', len);
     char *v;
     size_t vlen;
-    char date[11];
+    char date[16];
 
     if (!colon)
         return -EINVAL;
@@ -283,16 +284,21 @@ is_junk(const char *p, size_t len)
     return 0;
 }
 
-/* A paragraph's lines were joined with '\n'; make them one line. */
+/* A paragraph still holds the line ends ("\n" or "\r\n") of its wrapped
+ * lines; make it one line, a single space where each line broke. */
 static int
 add_paragraph(const struct sd_sink *sink, char *p, size_t len)
 {
+    size_t j = 0;
+
     if (len == 0 || is_junk(p, len))
         return 0;
-    for (size_t i = 0; i < len; i++)
-        if (p[i] == '\n' || p[i] == '\r')
-            p[i] = ' ';
-    return sink->add_text(sink->host, SD_FIELD_BODY, p, len);
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
+            continue;
+        p[j++] = p[i] == '\n' ? ' ' : p[i];
+    }
+    return sink->add_text(sink->host, SD_FIELD_BODY, p, j);
 }
 
 /* ---- extraction --------------------------------------------------------- */
