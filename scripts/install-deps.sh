@@ -3,6 +3,7 @@
 # indexers `make bench` compares it with (xapian-omega, recollcmd; xapian-tools
 # for xapian-delve).
 # systemd provides systemd-socket-activate and systemd-analyze for the tests.
+# man-db (and the groff-base it pulls in) renders the man pages in t060.
 # The one list of build dependencies: README, .ci/run and developers all use it.
 set -eu
 
@@ -18,6 +19,7 @@ PACKAGES="
     libxxhash-dev
     check
     valgrind
+    man-db
     python3
     socat
     systemd

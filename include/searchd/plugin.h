@@ -52,14 +52,18 @@
  *     {
  *         char buf[4096];
  *         ssize_t n = read(fd, buf, sizeof buf);
+ *         int rc;
+ *
  *         (void)path;
  *         if (n < 0)
  *             return -errno;
- *         if (sink->begin(sink->host, NULL) < 0)
- *             return -ENOMEM;
- *         sink->add_text(sink->host, SD_FIELD_TITLE, "A title", 7);
- *         sink->add_text(sink->host, SD_FIELD_BODY, buf, (size_t)n);
- *         return sink->end(sink->host);
+ *         if ((rc = sink->begin(sink->host, NULL)) < 0)
+ *             return rc;
+ *         rc = sink->add_text(sink->host, SD_FIELD_TITLE, "A title", 7);
+ *         if (rc == 0)
+ *             rc = sink->add_text(sink->host, SD_FIELD_BODY, buf,
+ *                                 (size_t)n);
+ *         return rc < 0 ? rc : sink->end(sink->host);
  *     }
  *
  *     static const struct sd_plugin desc = {
@@ -71,6 +75,10 @@
  *
  * Build it with: cc $(pkg-config --cflags searchd-plugin) -shared -fPIC
  *                   -o news_example.so news_example.c
+ *
+ * searchd-plugin(7) is the reference for this header; doc/plugins.md walks
+ * through writing a plugin for a new outlet on a fuller example,
+ * doc/examples/example-outlet.c.
  */
 #ifndef SEARCHD_PLUGIN_H
 #define SEARCHD_PLUGIN_H

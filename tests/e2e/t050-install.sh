@@ -1,13 +1,14 @@
 #!/bin/sh
 # `make install`: binaries, plugins in the package plugin folder (no .la),
-# the public header, its pkg-config file and the man pages; then an
-# out-of-tree plugin built with nothing but pkg-config and that header is
-# loaded by the installed searchd.
+# the public header, its pkg-config file and the man pages; then the
+# example plugin of doc/plugins.md (doc/examples/example-outlet.c) is built
+# out of tree with nothing but the one pkg-config line, dropped into the
+# installed plugin folder, and the installed searchd and searchc use it.
 . "$top_srcdir/tests/e2e/lib.sh"
 : "${MAKE:=make}"
 : "${CC:=cc}"
 command -v pkg-config >/dev/null || skip_all "pkg-config is not installed"
-plan 11
+plan 20
 
 D=$T/dest
 $MAKE -s -C "$top_builddir" install DESTDIR="$D" >"$T/install.log" 2>&1
@@ -24,8 +25,9 @@ check "no libtool archives are left beside them" \
     [ -z "$(ls "$D$SD_PLUGINDIR" | grep -v '\.so$')" ]
 check "the plugin header and protocol header are installed" \
     [ -f "$D$SD_INCLUDEDIR/searchd/plugin.h" -a -f "$D$SD_INCLUDEDIR/searchd/protocol.h" ]
-check "man pages searchc(1) and searchd(8) are installed" \
-    [ -f "$D$SD_MANDIR/man1/searchc.1" -a -f "$D$SD_MANDIR/man8/searchd.8" ]
+check "man pages searchc(1), searchd(8), searchd-plugin(7) are installed" \
+    [ -f "$D$SD_MANDIR/man1/searchc.1" -a -f "$D$SD_MANDIR/man8/searchd.8" \
+      -a -f "$D$SD_MANDIR/man7/searchd-plugin.7" ]
 check "installed searchd names the plugin folder as its default" \
     sh -c "'$D$SD_BINDIR/searchd' --help | grep -qF '(default $SD_PLUGINDIR)'"
 
@@ -33,53 +35,69 @@ PC="env PKG_CONFIG_SYSROOT_DIR=$D PKG_CONFIG_PATH=$D$SD_LIBDIR/pkgconfig pkg-con
 check "pkg-config knows searchd-plugin and its plugindir" \
     [ "$($PC --variable=plugindir searchd-plugin)" = "$D$SD_PLUGINDIR" ]
 
-# The example plugin from the header's own comment, built out of tree.
+
+# The walk-through's example, built from its file in the source tree with
+# exactly the line doc/plugins.md gives (plus -Werror and a strict
+# standard, so a warning in the example fails here).
+EX=$top_srcdir/doc/examples/example-outlet.c
 mkdir -p "$T/oot"
-cat >"$T/oot/news_example.c" <<'C'
-#include <errno.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <searchd/plugin.h>
-
-static int
-probe(const char *path, const unsigned char *head, size_t len)
-{
-    (void)path;
-    return len >= 5 && memcmp(head, "NEWS:", 5) == 0 ? 90 : 0;
-}
-
-static int
-extract(const char *path, int fd, const struct sd_sink *sink)
-{
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf);
-    (void)path;
-    if (n < 0)
-        return -errno;
-    if (sink->begin(sink->host, NULL) < 0)
-        return -ENOMEM;
-    sink->add_text(sink->host, SD_FIELD_TITLE, "A title", 7);
-    sink->add_text(sink->host, SD_FIELD_BODY, buf, (size_t)n);
-    return sink->end(sink->host);
-}
-
-static const struct sd_plugin desc = {
-    .abi = SD_PLUGIN_ABI, .size = sizeof(struct sd_plugin),
-    .name = "news_example", .version = "1.0",
-    .probe = probe, .extract = extract,
-};
-SD_PLUGIN_DEFINE(desc)
-C
-$CC -std=c99 -Wall -Wextra -Werror $($PC --cflags searchd-plugin) -shared -fPIC \
-    -o "$T/oot/news_example.so" "$T/oot/news_example.c" 2>"$T/cc.log"
+cp "$EX" "$T/oot/example-outlet.c"
+(cd "$T/oot" &&
+    $CC -std=c99 -Wall -Wextra -Werror \
+        $($PC --cflags searchd-plugin) -shared -fPIC \
+        -o example-outlet.so example-outlet.c) 2>"$T/cc.log"
 st=$?
-check "an out-of-tree plugin builds with pkg-config --cflags alone" [ $st = 0 ]
+check "the example plugin builds out of tree with pkg-config --cflags alone" \
+    [ $st = 0 ]
 [ $st = 0 ] || diag "$(cat "$T/cc.log")"
+# Every symbol it needs from outside is glibc's: it links nothing of searchd.
+check "it needs nothing but libc" \
+    sh -c "nm -D --undefined-only '$T/oot/example-outlet.so' >'$T/nm' &&
+           ! awk '\$1 == \"U\" && \$2 !~ /@GLIBC_/' '$T/nm' | grep -q ."
 
-printf 'NEWS: out of tree works\n' >"$T/news.txt"
-"$D$SD_BINDIR/searchd" --extract --plugin-dir "$T/oot" "$T/news.txt" \
+# Dropped into the installed plugin folder, beside the bundled plugins.
+PD=$D$SD_PLUGINDIR
+cp "$T/oot/example-outlet.so" "$PD/"
+FX=$top_srcdir/tests/fixtures/outlet/harbour-herald.txt
+"$D$SD_BINDIR/searchd" --extract --plugin-dir "$PD" "$FX" \
     >"$T/out.json" 2>"$T/err"
-check "installed searchd --extract uses it" \
-    grep -q '"plugin": *"news_example"' "$T/out.json"
-check "and extracts its body" grep -q 'out of tree works' "$T/out.json"
+st=$?
+check "installed searchd --extract takes the fixture with it" [ $st = 0 ]
+[ $st = 0 ] || diag "$(cat "$T/err")"
+# field EXPR: a Python expression on the one document, d.
+field() {
+    "$PYTHON3" -c 'import json, sys
+d = json.loads(open(sys.argv[1], encoding="utf-8").readline())
+print(eval(sys.argv[2]))' "$T/out.json" "$1"
+}
+check "the example wins the probe over the bundled plugins" \
+    [ "$(field 'd["plugin"]')" = harbour-herald ]
+check "title, authors, date and outlet come from the header block" \
+    [ "$(field '[d["title"], d["authors"], d["date"], d["outlet"]]')" = \
+      "['Lighthouse keepers return to Gullrock after forty years', ['Marta Quillfeather', 'Oskar Brennvik'], '2024-03-14', 'Harbour Herald']" ]
+check "the body has both paragraphs, unwrapped, and no subscription footer" \
+    [ "$(field '[d["body"].count("\n\n"), "storms." in d["body"], "Subscribe" in d["body"], "spring, the harbour" in d["body"]]')" = \
+      "[1, True, False, True]" ]
+
+# A real daemon, the installed binaries, the installed plugin folder.
+SEARCHD=$D$SD_BINDIR/searchd
+SEARCHC=$D$SD_BINDIR/searchc
+mkdir -p "$T/spool"
+cp "$FX" "$T/spool/3f9a0c1d.txt"
+printf 'Ferries run late again\n\nThe harbour ferry was late on Monday.\n' \
+    >"$T/spool/other.txt"
+if start_daemon --plugin-dir "$PD" --watch "$T/spool" && wait_idle; then
+    ok "installed searchd indexes a spool with the example plugin"
+    check "searchc finds it by title" \
+        sh -c "'$SEARCHC' --socket '$SOCK' 'title:lighthouse' | grep -q 'Gullrock'"
+    check "searchc finds it by author" \
+        sh -c "'$SEARCHC' --socket '$SOCK' 'author:quillfeather' | grep -q 'Lighthouse keepers'"
+    check "the author matches that one article only" \
+        [ "$(sc 'author:quillfeather' | grep -c '^[0-9]*\. ')" = 1 ]
+    check "the dropped subscription footer is not searchable" \
+        [ "$(sc 'subscribe' | grep -c '^[0-9]*\. ')" = 0 ]
+    stop_and_check
+else
+    not_ok "installed searchd indexes a spool with the example plugin"
+    for i in 1 2 3 4 5; do not_ok "skipped: no daemon"; done
+fi
