@@ -16,6 +16,7 @@ PACKAGES="
     libevent-dev
     libjansson-dev
     libxxhash-dev
+    libgumbo-dev
     check
     valgrind
     python3
