@@ -8,7 +8,17 @@
 plan 17
 
 H=$SD_DATA_DIR/html
-ex() { "$SEARCHD" --extract --plugin-dir "$SD_PLUGIN_DIR" "$@"; }
+# Under SD_VALGRIND=1 the extraction itself runs under valgrind (exit 66
+# on an error or a definite leak), as the plugin does all its work there.
+ex() {
+    if [ "${SD_VALGRIND:-0}" = 1 ] && [ -n "${VALGRIND:-}" ]; then
+        "$VALGRIND" --quiet --error-exitcode=66 --leak-check=full \
+            --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+            "$SEARCHD" --extract --plugin-dir "$SD_PLUGIN_DIR" "$@"
+    else
+        "$SEARCHD" --extract --plugin-dir "$SD_PLUGIN_DIR" "$@"
+    fi
+}
 # field FILE EXPR: evaluate a Python expression on the document d.
 field() {
     "$PYTHON3" - "$1" "$2" <<'PY'
