@@ -8,9 +8,9 @@
  * relies on paragraphs staying inside their article container; gumbo
  * builds the tree a browser does, libxml2's pre-HTML5 parser does not.
  * Speed measured on the 61 dev pages of the extraction benchmark (14.7 MB):
- * gumbo parses 13 MB/s, libxml2 40 MB/s, so gumbo costs about 19 ms on an
- * average 240 KB page against 6 ms; the whole extraction still runs at
- * about 90 pages/s (bench/extract-eval).  A libxml2 port of the extractor
+ * gumbo parsed 13 MB/s, libxml2 40 MB/s (side by side, on a loaded
+ * machine): gumbo is about 3 times slower, and the whole extraction still
+ * runs at 80-90 pages/s of 240 KB (bench/extract-eval).  A libxml2 port of the extractor
  * was not scored, so the quality side of the choice rests on conformance.
  *
  * Probe: 85 when the head starts (after a BOM, white space and comments)
