@@ -17,6 +17,7 @@ PACKAGES="
     libevent-dev
     libjansson-dev
     libxxhash-dev
+    libgumbo-dev
     check
     valgrind
     man-db

@@ -26,7 +26,7 @@ sc --json --status >"$T/status"
 check "status lists exactly the good plugins" "$PYTHON3" -c '
 import json, sys
 names = sorted(p["name"] for p in json.load(open(sys.argv[1]))["plugins"])
-assert names == ["business-standard", "geo-news", "marker", "plaintext",
+assert names == ["business-standard", "geo-news", "html", "marker", "plaintext",
                  "reuters-sgml", "smart", "usenet"], names
 ' "$T/status"
 check "a file for the marker plugin is indexed by it" \
