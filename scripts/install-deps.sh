@@ -3,7 +3,7 @@
 # indexers `make bench` compares it with (xapian-omega, recollcmd; xapian-tools
 # for xapian-delve).
 # systemd provides systemd-socket-activate and systemd-analyze for the tests.
-# man-db (and the groff-base it pulls in) renders the man pages in t060.
+# man-db (and the groff-base it pulls in) renders the man pages in t065.
 # The one list of build dependencies: README, .ci/run and developers all use it.
 set -eu
 
