@@ -1477,7 +1477,17 @@ indexer_new(const struct indexer_config *cfg, struct event_base *base,
     ix->batch_docs = cfg->batch_docs ? cfg->batch_docs : INDEXER_BATCH_DOCS;
     ix->batch_ms = cfg->batch_ms ? cfg->batch_ms
                                  : INDEXER_BATCH_SECONDS * 1000;
-    pthread_rwlock_init(&ix->reload_lock, NULL);
+    {
+        /* Writers first: a reload on the loop thread must not wait out
+         * a stream of shard threads' short reads. */
+        pthread_rwlockattr_t ra;
+
+        pthread_rwlockattr_init(&ra);
+        pthread_rwlockattr_setkind_np(
+            &ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        pthread_rwlock_init(&ix->reload_lock, &ra);
+        pthread_rwlockattr_destroy(&ra);
+    }
     pthread_mutex_init(&ix->lock, NULL);
     pthread_cond_init(&ix->cond, NULL);
     pthread_cond_init(&ix->xq_cond, NULL);
