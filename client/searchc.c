@@ -1770,6 +1770,9 @@ print_status(const struct options *o, const json_t *root)
     print_status_line("documents/s:", rate);
     print_status_count(root, "shards", "shards:");
     print_status_count(root, "workers", "workers:");
+    put_field(&b, root, "sandbox", "?");
+    print_status_line("sandbox:", b.p);
+    b.len = 0;
     print_status_line("scan done:", !json_is_boolean(scan) ? NULL
                                     : json_is_true(scan) ? "yes" : "no");
     put_field(&b, root, "version", "?");

@@ -4,6 +4,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,6 +41,110 @@ reply_error(struct conn *c, const json_t *id, const char *code,
 
     conn_send(c, line, len);
     free(line);
+}
+
+/* ---- who may change state ---------------------------------------------- */
+
+/* Supplementary groups read on the first try; more take a second. */
+#define PEER_GROUPS_FIRST 64
+/* The kernel's limit on supplementary groups (NGROUPS_MAX since 2.6.4). */
+#define PEER_GROUPS_MAX   65536
+
+/*
+ * The groups of user uid (primary gid) from the user database, for
+ * kernels without SO_PEERGROUPS: what the user would get at login, which
+ * may differ from the groups the peer process holds.  Returns how many
+ * (*out owned, free), 0 when the user is not in the database.
+ */
+static int
+db_groups(uid_t uid, gid_t gid, gid_t **out)
+{
+    struct passwd pw, *res = NULL;
+    char buf[16384];
+    int n = PEER_GROUPS_FIRST;
+    gid_t *g;
+
+    *out = NULL;
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) != 0 || res == NULL)
+        return 0;
+    g = xmalloc((size_t)n * sizeof *g);
+    /* getgrouplist says how many it needs when they do not fit. */
+    for (int tries = 0; getgrouplist(pw.pw_name, gid, g, &n) < 0; tries++) {
+        if (tries > 2 || n <= 0 || n > PEER_GROUPS_MAX) {
+            free(g);
+            return 0;
+        }
+        g = xrealloc(g, (size_t)n * sizeof *g);
+    }
+    *out = g;
+    return n;
+}
+
+/*
+ * Whether the peer of c belongs to group g: its effective group, or one
+ * of the supplementary groups its process held when it connected
+ * (SO_PEERGROUPS: one system call, no user database lookup).  On kernels
+ * without it, the user database's groups of the peer's uid (getpwuid_r and
+ * getgrouplist: NSS, which may be slow with a network directory; it runs
+ * only for a state-changing op from a user that is neither searchd's
+ * nor root, when an admin group is set).
+ */
+static bool
+peer_in_group(struct conn *c, const struct conn_peer *p, gid_t g)
+{
+    gid_t first[PEER_GROUPS_FIRST], *groups = first, *more = NULL;
+    bool found = false;
+    int n;
+
+    if (p->gid == g)
+        return true;
+    n = conn_peer_groups(c, first, PEER_GROUPS_FIRST);
+    if (n == -ERANGE) {
+        more = xmalloc(PEER_GROUPS_MAX * sizeof *more);
+        groups = more;
+        n = conn_peer_groups(c, more, PEER_GROUPS_MAX);
+    }
+    if (n == -ENOPROTOOPT) {
+        free(more);
+        n = db_groups(p->uid, p->gid, &more);
+        groups = more;
+    }
+    for (int i = 0; i < n && !found; i++)
+        found = groups[i] == g;
+    free(more);
+    return found;
+}
+
+/* May the peer of c run an op that changes state?  If not, why (for the
+ * reply) in why. */
+static bool
+peer_may_change(struct conn *c, const struct commands_ctx *ctx,
+                const char *op, char *why, size_t whylen)
+{
+    const struct conn_peer *p = conn_peer(c);
+    const struct settings *s = ctx->settings;
+    uid_t self = geteuid();
+
+    if (!p->is_known) {
+        snprintf(why, whylen, "%s changes searchd's state, and searchd "
+                 "cannot tell who you are", op);
+        return false;
+    }
+    if (p->uid == 0 || p->uid == self)
+        return true;
+    if (s != NULL && s->has_admin_group && peer_in_group(c, p, s->admin_gid))
+        return true;
+    if (s != NULL && s->has_admin_group)
+        snprintf(why, whylen, "%s changes searchd's state: only its own "
+                 "user (uid %ld), root and members of its admin-group "
+                 "(gid %ld) may; you are uid %ld", op, (long)self,
+                 (long)s->admin_gid, (long)p->uid);
+    else
+        snprintf(why, whylen, "%s changes searchd's state: only its own "
+                 "user (uid %ld) and root may (an admin-group in "
+                 "searchd.conf lets others); you are uid %ld", op,
+                 (long)self, (long)p->uid);
+    return false;
 }
 
 static void
@@ -84,6 +192,10 @@ cmd_status(struct conn *c, const struct proto_request *req,
     json_object_set_new(body, "pid", json_integer((json_int_t)getpid()));
     json_object_set_new(body, "uptime_s",
                         json_integer((json_int_t)(time(NULL) - ctx->started)));
+    json_object_set_new(body, "sandbox", json_string(st.sandbox));
+    if (conn_peer(c)->is_known)
+        json_object_set_new(body, "peer_uid",
+                            json_integer((json_int_t)conn_peer(c)->uid));
     for (size_t i = 0; i < plugins_count(ctx->plugins); i++) {
         const struct plugin_entry *pe = plugins_get(ctx->plugins, i);
         json_array_append_new(plugins,
@@ -179,11 +291,134 @@ add_done_cb(const struct indexer_result *res, void *arg)
     free(call);
 }
 
+/* Whether canonical path p is root or below it. */
+static bool
+is_below(const char *p, const char *root)
+{
+    size_t n = strlen(root);
+
+    if (strcmp(root, "/") == 0)
+        return true;
+    return strncmp(p, root, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+static bool
+has_dotdot(const char *path)
+{
+    for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+        if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+            return true;
+    return false;
+}
+
+/*
+ * path (absolute, no NUL) with every symlink and "." resolved: the longest
+ * part that exists through realpath, the rest appended as written (it
+ * does not exist, so it holds no symlink; an add of a file that is gone
+ * forgets it).  Owned; NULL with -errno in *rc_out when even "/" fails.
+ * A blocking look at the file system on the loop, as short as a stat.
+ */
+static char *
+canonical_path(const char *path, int *rc_out)
+{
+    char *head = xstrdup(path), *res, *slash;
+
+    for (;;) {
+        res = realpath(head, NULL);
+        if (res != NULL)
+            break;
+        if (errno != ENOENT && errno != ENOTDIR && errno != EACCES) {
+            *rc_out = -errno;
+            free(head);
+            return NULL;
+        }
+        slash = strrchr(head, '/');
+        if (slash == NULL || strcmp(head, "/") == 0) {
+            *rc_out = -errno;
+            free(head);
+            return NULL;
+        }
+        slash[slash == head] = '\0';  /* "/x" goes on with "/" */
+    }
+    /* Append what did not resolve, skipping "" and "." components. */
+    for (const char *p = path + strlen(head); *p != '\0';) {
+        const char *e;
+        size_t n;
+
+        while (*p == '/')
+            p++;
+        e = strchr(p, '/');
+        n = e ? (size_t)(e - p) : strlen(p);
+        if (n > 0 && !(n == 1 && p[0] == '.')) {
+            char *next = xasprintf("%s%s%.*s",
+                                   strcmp(res, "/") == 0 ? "" : res, "/",
+                                   (int)n, p);
+            free(res);
+            res = next;
+        }
+        p += n;
+    }
+    free(head);
+    return res;
+}
+
+/*
+ * Check that an add may name path: inside a watched folder or an
+ * add-root once symlinks are resolved, and without "..".  Returns the
+ * canonical path to index (owned), or NULL with *code and msg set.
+ */
+static char *
+add_path_allowed(const struct commands_ctx *ctx, const char *path,
+                 const char **code, char *msg, size_t msglen)
+{
+    const struct settings *s = ctx->settings;
+    char *canon;
+    int rc = 0;
+
+    if (has_dotdot(path)) {
+        *code = SD_ERR_FORBIDDEN;
+        snprintf(msg, msglen, "%s: a path with a \"..\" component is "
+                 "refused; name the file directly", path);
+        return NULL;
+    }
+    if (s == NULL || (s->n_watch == 0 && s->n_add_roots == 0)) {
+        *code = SD_ERR_FORBIDDEN;
+        snprintf(msg, msglen, "%s: searchd watches no folder and has no "
+                 "add-root, so add may name no path (see searchd.conf(5))",
+                 path);
+        return NULL;
+    }
+    canon = canonical_path(path, &rc);
+    if (canon == NULL) {
+        *code = add_error_code(rc);
+        snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+        return NULL;
+    }
+    for (size_t i = 0; i < s->n_watch; i++)
+        if (is_below(canon, s->watch[i].dir))
+            return canon;
+    for (size_t i = 0; i < s->n_add_roots; i++)
+        if (is_below(canon, s->add_roots[i]))
+            return canon;
+    *code = SD_ERR_FORBIDDEN;
+    if (strcmp(canon, path) != 0)
+        snprintf(msg, msglen, "%s (%s once symlinks are resolved) is outside "
+                 "the watched folders and add-roots", path, canon);
+    else
+        snprintf(msg, msglen, "%s is outside the watched folders and "
+                 "add-roots", path);
+    free(canon);
+    return NULL;
+}
+
 static void
 cmd_add(struct conn *c, const struct proto_request *req,
         struct commands_ctx *ctx)
 {
     struct add_call *call;
+    const char *code = NULL;
+    char msg[2 * SD_PROTO_MAX_PATH + 256];
+    char *path;
     int rc;
 
     if (req->path_len == 0 || req->path[0] != '/') {
@@ -192,11 +427,19 @@ cmd_add(struct conn *c, const struct proto_request *req,
                     "the client's)");
         return;
     }
+    path = add_path_allowed(ctx, req->path, &code, msg, sizeof msg);
+    if (path == NULL) {
+        if (strcmp(code, SD_ERR_FORBIDDEN) == 0)
+            log_warn("conn %llu: add refused: %s",
+                     (unsigned long long)conn_id(c), msg);
+        reply_error(c, req->id, code, msg);
+        return;
+    }
     call = xcalloc(1, sizeof *call);
     call->c = c;
     call->id = json_incref(req->id);
     conn_ref(c);
-    rc = indexer_submit(ctx->indexer, req->path, req->path_len, false,
+    rc = indexer_submit(ctx->indexer, path, strlen(path), false,
                         add_done_cb, call);
     if (rc < 0) {
         reply_error(c, req->id, rc == -EBUSY ? SD_ERR_BUSY : SD_ERR_BAD_REQUEST,
@@ -205,10 +448,12 @@ cmd_add(struct conn *c, const struct proto_request *req,
         conn_unref(c);
         json_decref(call->id);
         free(call);
+        free(path);
         return;
     }
-    log_info("add: %s queued by conn %llu", req->path,
-             (unsigned long long)conn_id(c));
+    log_info("add: %s queued by conn %llu (uid %ld)", path,
+             (unsigned long long)conn_id(c), (long)conn_peer(c)->uid);
+    free(path);
 }
 
 /* ---- failures ---------------------------------------------------------- */
@@ -257,28 +502,41 @@ cmd_reload(struct conn *c, const struct proto_request *req,
     reply_json(c, req->id, body);
 }
 
+/* Every op, and whether it changes state: such ops are allowed only as
+ * peer_may_change says.  A new op must say which it is. */
 static const struct {
     enum proto_op op;
     command_fn fn;
+    bool changes_state;
 } commands[] = {
-    { PROTO_OP_PING, cmd_ping },
-    { PROTO_OP_SEARCH, cmd_search },
-    { PROTO_OP_STATUS, cmd_status },
-    { PROTO_OP_ADD, cmd_add },
-    { PROTO_OP_FAILURES, cmd_failures },
-    { PROTO_OP_RELOAD, cmd_reload },
+    { PROTO_OP_PING, cmd_ping, false },
+    { PROTO_OP_SEARCH, cmd_search, false },
+    { PROTO_OP_STATUS, cmd_status, false },
+    { PROTO_OP_ADD, cmd_add, true },
+    { PROTO_OP_FAILURES, cmd_failures, false },
+    { PROTO_OP_RELOAD, cmd_reload, true },
 };
 
 void
 commands_dispatch(struct conn *c, const struct proto_request *req)
 {
     struct commands_ctx *ctx = server_ctx(conn_server(c));
+    char why[512];
 
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (commands[i].op == req->op) {
-            commands[i].fn(c, req, ctx);
+        if (commands[i].op != req->op)
+            continue;
+        if (commands[i].changes_state &&
+            !peer_may_change(c, ctx, proto_op_name(req->op), why,
+                             sizeof why)) {
+            log_warn("conn %llu: %s refused: uid %ld may not change state",
+                     (unsigned long long)conn_id(c), proto_op_name(req->op),
+                     (long)conn_peer(c)->uid);
+            reply_error(c, req->id, SD_ERR_FORBIDDEN, why);
             return;
         }
+        commands[i].fn(c, req, ctx);
+        return;
     }
     reply_error(c, req->id, SD_ERR_INTERNAL, "operation not implemented");
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,9 @@ settings_clear(struct settings *s)
         free(s->watch[i].lang);
     }
     free(s->watch);
+    for (size_t i = 0; i < s->n_add_roots; i++)
+        free(s->add_roots[i]);
+    free(s->add_roots);
     memset(s, 0, sizeof *s);
 }
 
@@ -139,27 +143,84 @@ set_seconds(unsigned *ms, const char *value, double min, double max,
     return 0;
 }
 
+static char *canonical_folder(const char *value, const char *base,
+                              char *err, size_t errlen);
+
 static int
 add_watch(struct settings *s, const char *value, const char *base,
           char *err, size_t errlen)
+{
+    char *abs = canonical_folder(value, base, err, errlen);
+
+    if (abs == NULL)
+        return -EINVAL;
+    s->watch = xrealloc(s->watch, (s->n_watch + 1) * sizeof *s->watch);
+    s->watch[s->n_watch++] = (struct watch_conf){ .dir = abs };
+    return 0;
+}
+
+/* An existing folder, canonical (realpath: no symlink, no ".."), owned;
+ * NULL with err filled. */
+static char *
+canonical_folder(const char *value, const char *base, char *err,
+                 size_t errlen)
 {
     char *path = absolute(value, base, err, errlen);
     char *abs;
     struct stat st;
 
     if (path == NULL)
-        return -EINVAL;
+        return NULL;
     abs = realpath(path, NULL);
     if (abs == NULL || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
         fail(err, errlen, "%s: %s", path,
              abs ? "not a folder" : strerror(errno));
         free(path);
         free(abs);
-        return -EINVAL;
+        return NULL;
     }
     free(path);
-    s->watch = xrealloc(s->watch, (s->n_watch + 1) * sizeof *s->watch);
-    s->watch[s->n_watch++] = (struct watch_conf){ .dir = abs };
+    return abs;
+}
+
+static int
+add_add_root(struct settings *s, const char *value, const char *base,
+             char *err, size_t errlen)
+{
+    char *abs = canonical_folder(value, base, err, errlen);
+
+    if (abs == NULL)
+        return -EINVAL;
+    s->add_roots = xrealloc(s->add_roots,
+                            (s->n_add_roots + 1) * sizeof *s->add_roots);
+    s->add_roots[s->n_add_roots++] = abs;
+    return 0;
+}
+
+/* A group by name or number.  The name is looked up now (NSS), so an
+ * unknown group is an error at start or reload, never later. */
+static int
+set_group(bool *has, gid_t *gid, const char *value, char *err,
+          size_t errlen)
+{
+    struct group gr, *res = NULL;
+    char buf[16384];
+    long n;
+    int rc;
+
+    if (value[0] == '\0')
+        return fail(err, errlen, "want a group name or number");
+    if (parse_long(value, 0, INT32_MAX, &n) == 0) {
+        *has = true;
+        *gid = (gid_t)n;
+        return 0;
+    }
+    rc = getgrnam_r(value, &gr, buf, sizeof buf, &res);
+    if (res == NULL)
+        return fail(err, errlen, "'%s': %s", value,
+                    rc ? strerror(rc) : "no such group");
+    *has = true;
+    *gid = gr.gr_gid;
     return 0;
 }
 
@@ -176,7 +237,8 @@ set_folder_default(struct settings *s, char **field_of_last,
 }
 
 static const char *const KEYS[] = {
-    "index", "socket", "socket-mode", "plugin-dir", "watch", "outlet",
+    "index", "socket", "socket-mode", "socket-group", "admin-group",
+    "add-root", "plugin-dir", "watch", "outlet",
     "lang", "workers", "query-threads", "shards", "deadline", "worker-mem",
     "settle", "commit-docs", "commit-interval", "log-level",
 };
@@ -213,6 +275,14 @@ settings_set(struct settings *s, const char *key, const char *value,
         s->socket_mode = (unsigned)n;
         return 0;
     }
+    if (strcmp(key, "socket-group") == 0)
+        return set_group(&s->has_socket_group, &s->socket_gid, value, err,
+                         errlen);
+    if (strcmp(key, "admin-group") == 0)
+        return set_group(&s->has_admin_group, &s->admin_gid, value, err,
+                         errlen);
+    if (strcmp(key, "add-root") == 0)
+        return add_add_root(s, value, base, err, errlen);
     if (strcmp(key, "watch") == 0)
         return add_watch(s, value, base, err, errlen);
     if (strcmp(key, "outlet") == 0 || strcmp(key, "lang") == 0) {

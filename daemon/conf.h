@@ -18,7 +18,8 @@
  *     outlet = BBC News
  *     lang = en
  *
- * Keys before the first section are the daemon's; a [watch DIR] section
+ * Keys before the first section are the daemon's (add-root may be given
+ * more than once, and adds a folder each time); a [watch DIR] section
  * adds a folder to watch, and its keys are that folder's defaults.
  * Values run to the end of the line (spaces trimmed), or are "quoted"
  * with \" and \\ escapes.  Relative paths are relative to the file's
@@ -29,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* A folder to watch, with the defaults for its documents. */
 struct watch_conf {
@@ -41,9 +43,20 @@ struct settings {
     char *index_dir;        /* owned; NULL: the default (util.h) */
     char *socket_path;      /* owned; NULL: the default */
     unsigned socket_mode;
+    /* socket-group: the socket file's group (at start only). */
+    bool has_socket_group;
+    gid_t socket_gid;
+    /* admin-group: its members may change state (add, reload) as the
+     * daemon's own user may; resolved when set, again at each reload. */
+    bool has_admin_group;
+    gid_t admin_gid;
     char *plugin_dir;       /* owned */
     struct watch_conf *watch;   /* owned */
     size_t n_watch;
+    /* add-root: folders an add may name besides the watched ones; each
+     * owned, absolute and canonical (realpath). */
+    char **add_roots;       /* owned */
+    size_t n_add_roots;
     unsigned workers;       /* 0: one per CPU */
     unsigned query_threads;
     unsigned shards;        /* 0: one per CPU */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -23,6 +24,7 @@ struct conn {
     struct server *srv;         /* borrowed */
     struct bufferevent *bev;    /* owned; NULL once closed */
     struct proto_framer fr;
+    struct conn_peer peer;
     uint64_t id;
     unsigned refs;              /* 1 for the socket + 1 per request */
     unsigned in_flight;         /* requests handed out, not yet answered */
@@ -112,6 +114,32 @@ uint64_t
 conn_id(const struct conn *c)
 {
     return c->id;
+}
+
+const struct conn_peer *
+conn_peer(const struct conn *c)
+{
+    return &c->peer;
+}
+
+int
+conn_peer_groups(const struct conn *c, gid_t *groups, int max)
+{
+#ifdef SO_PEERGROUPS
+    socklen_t len = (socklen_t)(max * (int)sizeof *groups);
+
+    if (c->bev == NULL)
+        return -EBADF;
+    if (getsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_PEERGROUPS,
+                   groups, &len) < 0)
+        return -errno;
+    return (int)(len / sizeof *groups);
+#else
+    (void)c;
+    (void)groups;
+    (void)max;
+    return -ENOPROTOOPT;
+#endif
 }
 
 /*
@@ -305,6 +333,23 @@ event_cb(struct bufferevent *bev, short what, void *arg)
     }
 }
 
+/* Who connected: the kernel's record, taken once, before any request. */
+static void
+read_peer(struct conn *c, evutil_socket_t fd)
+{
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+        len != sizeof cr) {
+        log_warn("conn %llu: cannot tell who connected (SO_PEERCRED: %s); "
+                 "it may only do what anyone may",
+                 (unsigned long long)c->id, strerror(errno));
+        return;
+    }
+    c->peer = (struct conn_peer){ true, cr.pid, cr.uid, cr.gid };
+}
+
 struct conn *
 conn_new(struct server *srv, evutil_socket_t fd, uint64_t id)
 {
@@ -312,6 +357,7 @@ conn_new(struct server *srv, evutil_socket_t fd, uint64_t id)
 
     c->srv = srv;
     c->id = id;
+    read_peer(c, fd);
     c->refs = 1;
     proto_framer_init(&c->fr, SD_PROTO_MAX_LINE);
     c->bev = bufferevent_socket_new(server_base(srv), fd,
@@ -328,6 +374,8 @@ conn_new(struct server *srv, evutil_socket_t fd, uint64_t id)
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->is_reading = true;
     server_conn_add(srv, c);
-    log_debug("conn %llu: open", (unsigned long long)id);
+    log_debug("conn %llu: open; peer pid %ld uid %ld gid %ld",
+              (unsigned long long)id, (long)c->peer.pid, (long)c->peer.uid,
+              (long)c->peer.gid);
     return c;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <event2/util.h>
 
@@ -27,6 +28,15 @@
 
 struct conn;
 struct server;
+
+/* Who is at the other end, as the kernel saw it at connect() (SO_PEERCRED):
+ * not what the client says, so it can be trusted. */
+struct conn_peer {
+    bool is_known;      /* false: SO_PEERCRED failed; trust nothing */
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;          /* the peer's effective group */
+};
 
 /* Take over fd (closed by the conn).  Returns NULL on failure (fd is then
  * closed).  The server keeps the conn in its list. */
@@ -47,6 +57,15 @@ void conn_unref(struct conn *c);
 void conn_close(struct conn *c);
 
 struct server *conn_server(const struct conn *c);
+/* Borrowed, until the conn is freed. */
+const struct conn_peer *conn_peer(const struct conn *c);
+/*
+ * The peer's supplementary groups when it connected (SO_PEERGROUPS, Linux
+ * 4.13 and later), into groups (max entries).  Returns how many, or
+ * -ENOPROTOOPT when the kernel cannot tell, -ERANGE when there are more
+ * than max, or another -errno.  A system call; no user database lookup.
+ */
+int conn_peer_groups(const struct conn *c, gid_t *groups, int max);
 uint64_t conn_id(const struct conn *c);
 bool conn_is_open(const struct conn *c);
 

@@ -1669,6 +1669,7 @@ indexer_stats(struct indexer *ix, struct indexer_stats *out)
     out->generation = atomic_load(&ix->generation);
     out->shards = ix->n_shards;
     out->workers = ix->n_feeders;
+    out->sandbox = sandbox_mode_name(wpool_sandbox(ix->pool));
     if (n >= 2) {
         double dt = ix->samples[n - 1].t - ix->samples[0].t;
 

@@ -81,6 +81,7 @@ struct indexer_stats {
     double docs_per_s;      /* documents written, over the last ~10 s */
     unsigned shards;
     unsigned workers;
+    const char *sandbox;    /* static: the workers' sandbox (sandbox.h) */
 };
 
 /* One failed file, for the `failures` op. */

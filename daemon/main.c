@@ -106,6 +106,13 @@ usage(FILE *out)
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -s, --socket PATH      listen on PATH (default: see below)\n"
 "  -m, --socket-mode MODE permission bits of the socket, octal (default 0600)\n"
+"      --socket-group GROUP\n"
+"                         group of the socket file (default: searchd's)\n"
+"      --admin-group GROUP\n"
+"                         members may add and reload as searchd's own user\n"
+"                         and root may (default: no group)\n"
+"      --add-root DIR     an add may name files below DIR, besides the\n"
+"                         watched folders (repeatable)\n"
 "  -i, --index DIR        the index folder (created if missing)\n"
 "  -w, --watch DIR        index every file below DIR at start and keep\n"
 "                         watching it for changes (repeatable)\n"
@@ -168,6 +175,9 @@ enum {
     OPT_COMMIT_INTERVAL,
     OPT_NO_CONFIG,
     OPT_CHECK_CONFIG,
+    OPT_SOCKET_GROUP,
+    OPT_ADMIN_GROUP,
+    OPT_ADD_ROOT,
 };
 
 static const struct option longopts[] = {
@@ -177,6 +187,9 @@ static const struct option longopts[] = {
     { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
     { "socket", required_argument, NULL, 's' },
     { "socket-mode", required_argument, NULL, 'm' },
+    { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+    { "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
+    { "add-root", required_argument, NULL, OPT_ADD_ROOT },
     { "index", required_argument, NULL, 'i' },
     { "watch", required_argument, NULL, 'w' },
     { "plugin-dir", required_argument, NULL, 'p' },
@@ -646,6 +659,10 @@ warn_restart_only(const struct settings *old, const struct settings *s)
     if (old->socket_mode != s->socket_mode)
         log_warn("reload: socket-mode changed; it takes effect at the next "
                  "start");
+    if (old->has_socket_group != s->has_socket_group ||
+        old->socket_gid != s->socket_gid)
+        log_warn("reload: socket-group changed; it takes effect at the next "
+                 "start");
     if (old->workers != s->workers)
         log_warn("reload: workers changed; it takes effect at the next "
                  "start");
@@ -850,12 +867,19 @@ run_daemon(struct options *o)
     d.ctx.indexer = d.ix;
     d.ctx.qpool = d.qp;
     d.ctx.started = time(NULL);
+    d.ctx.settings = &o->s;     /* reload replaces o->s in place */
     d.ctx.reload = reload;
     d.ctx.reload_arg = &d;
     d.srv = n_fds == 1 ? server_adopt(d.base, SDN_LISTEN_FDS_START, &d.ctx,
                                       err, sizeof err)
                        : server_new(d.base, s->socket_path, s->socket_mode,
+                                    s->has_socket_group ? s->socket_gid
+                                                        : (gid_t)-1,
                                     &d.ctx, err, sizeof err);
+    if (n_fds == 1 && (s->socket_mode != 0600 || s->has_socket_group))
+        log_warn("main: socket-mode and socket-group do not apply to the "
+                 "socket systemd passed: set SocketMode= and SocketGroup= "
+                 "in searchd.socket");
     n_fds = 0;  /* the server owns it now, even on failure */
     if (d.srv == NULL) {
         fprintf(stderr, "searchd: %s\n", err);

@@ -15,6 +15,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +299,56 @@ fail:
     return false;
 }
 
+/*
+ * Whether group gid is uid's own private group: its primary group, with
+ * no other member.  Such a group being able to write is the owner being
+ * able to (Debian's user-private-group umask 002; sshd's rule too).
+ */
+static bool
+is_private_group(uid_t uid, gid_t gid)
+{
+    struct passwd pw, *pwr = NULL;
+    struct group gr, *grr = NULL;
+    char pbuf[4096], gbuf[16384];
+
+    if (getpwuid_r(uid, &pw, pbuf, sizeof pbuf, &pwr) != 0 || pwr == NULL ||
+        pw.pw_gid != gid ||
+        getgrgid_r(gid, &gr, gbuf, sizeof gbuf, &grr) != 0 || grr == NULL)
+        return false;
+    for (char **m = gr.gr_mem; *m != NULL; m++)
+        if (strcmp(*m, pw.pw_name) != 0)
+            return false;
+    return true;
+}
+
+/*
+ * Like sshd's StrictModes: a plugin runs as searchd, so only root and
+ * searchd's own user may be able to change it or its folder.  st is the
+ * file's or the folder's; false with why filled when it is not safe.
+ */
+static bool
+is_trusted(const struct stat *st, char *why, size_t whylen)
+{
+    uid_t self = geteuid();
+
+    if (st->st_uid != 0 && st->st_uid != self) {
+        snprintf(why, whylen, "owned by uid %ld, neither root nor searchd's "
+                 "user (uid %ld)", (long)st->st_uid, (long)self);
+        return false;
+    }
+    if (st->st_mode & S_IWOTH) {
+        snprintf(why, whylen, "writable by others (mode %04o)",
+                 (unsigned)(st->st_mode & 07777));
+        return false;
+    }
+    if ((st->st_mode & S_IWGRP) && !is_private_group(st->st_uid, st->st_gid)) {
+        snprintf(why, whylen, "writable by group %ld (mode %04o)",
+                 (long)st->st_gid, (unsigned)(st->st_mode & 07777));
+        return false;
+    }
+    return true;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -325,6 +377,24 @@ plugins_load_dir(struct plugins *p, const char *dir)
     if (dp == NULL)
         return -errno;
     dfd = dirfd(dp);
+    {
+        struct stat st;
+        char why[256];
+
+        if (fstat(dfd, &st) != 0) {
+            int err = -errno;
+            closedir(dp);
+            return err;
+        }
+        /* Whoever may write the folder may put any code in it. */
+        if (!is_trusted(&st, why, sizeof why)) {
+            log_err("plugins: folder %s: %s; no plugin loaded from it (it "
+                    "must be writable only by root or searchd's user: "
+                    "chmod go-w, chown)", dir, why);
+            closedir(dp);
+            return 0;
+        }
+    }
 
     /* Collect first, then sort: readdir order is whatever the file system
      * likes, and load order decides which of two equal names wins. */
@@ -344,6 +414,17 @@ plugins_load_dir(struct plugins *p, const char *dir)
                 log_warn("plugins: %s: a symbolic link; skipped (copy the "
                          "file instead)", de->d_name);
             continue;
+        }
+        {
+            char why[256];
+
+            if (!is_trusted(&st, why, sizeof why)) {
+                log_err("plugins: %s: %s; skipped (a plugin must be "
+                        "writable only by root or searchd's user: chmod "
+                        "go-w, chown)", de->d_name, why);
+                errno = 0;
+                continue;
+            }
         }
         if (n == cap) {
             cap = cap ? 2 * cap : 16;

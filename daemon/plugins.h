@@ -37,7 +37,11 @@ void plugins_free(struct plugins *p);   /* calls fini, dlcloses; NULL ok */
 
 /*
  * Load every regular "*.so" in dir (symlinks and other files are ignored),
- * in name order, so loading is deterministic.  A plugin that is refused
+ * in name order, so loading is deterministic.  Like sshd's StrictModes,
+ * the folder and each file must be owned by root or the effective user
+ * and writable by nobody else (group-writable is allowed only for the
+ * owner's private group); an unsafe file is refused with one log line,
+ * an unsafe folder loads nothing (one log line, returns 0).  A plugin that is refused
  * (dlopen fails, no sd_plugin_entry, wrong ABI, short struct, missing
  * name/probe/extract, bad or duplicate name, init() failing) costs one
  * log line naming the file and what is wrong; the others still load.

@@ -151,7 +151,7 @@ static int listen_on(struct server *s, int fd, const char *what, char *err,
 
 struct server *
 server_new(struct event_base *base, const char *path, unsigned mode,
-           struct commands_ctx *ctx, char *err, size_t errlen)
+           gid_t gid, struct commands_ctx *ctx, char *err, size_t errlen)
 {
     struct server *s = xcalloc(1, sizeof *s);
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -180,8 +180,10 @@ server_new(struct event_base *base, const char *path, unsigned mode,
         snprintf(err, errlen, "socket: %s", strerror(errno));
         goto fail;
     }
-    /* Create the file owner-only, then widen to mode: no window in which
-     * others could connect. */
+    /* Create the file owner-only, give it its group, then widen to mode:
+     * no window in which others could connect.  (fchmod on a socket fd
+     * changes the socket's own inode, not the file's: the file is changed
+     * by name, never following a symlink put in its place.) */
     old_umask = umask(0177);
     rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
     umask(old_umask);
@@ -190,7 +192,16 @@ server_new(struct event_base *base, const char *path, unsigned mode,
         goto fail;
     }
     s->path = xstrdup(path);
-    if (chmod(path, mode) < 0 || stat(path, &st) < 0) {
+    if (gid != (gid_t)-1 &&
+        fchownat(AT_FDCWD, path, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+        snprintf(err, errlen, "cannot give %s group %ld: %s%s", path,
+                 (long)gid, strerror(errno),
+                 errno == EPERM ? " (searchd must be root or a member of "
+                                  "that group)" : "");
+        goto fail;
+    }
+    if (fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW) < 0 ||
+        lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
         snprintf(err, errlen, "cannot set mode of %s: %s", path,
                  strerror(errno));
         goto fail;
@@ -201,7 +212,8 @@ server_new(struct event_base *base, const char *path, unsigned mode,
     fd = -1;    /* the listener owns it, or listen_on closed it */
     if (rc < 0)
         goto fail;
-    log_info("server: listening on %s (mode %04o)", path, mode);
+    log_info("server: listening on %s (mode %04o, group %ld)", path, mode,
+             (long)st.st_gid);
     return s;
 fail:
     if (fd >= 0)

@@ -8,6 +8,7 @@
 #define SEARCHD_SERVER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <event2/event.h>
 
@@ -19,13 +20,16 @@ struct conn;
 struct commands_ctx;
 
 /*
- * Create the socket at path with permission bits mode (e.g. 0600), bind,
- * listen and start accepting on base.  A stale socket file left by a dead
- * daemon is replaced; a live one (something accepts on it) or a file that
- * is not a socket is an error.  Returns NULL with err filled.
+ * Create the socket at path with permission bits mode (e.g. 0600) and
+ * group gid ((gid_t)-1: the daemon's), bind, listen and start accepting on
+ * base.  The file is made owner-only and given its group before its mode
+ * is widened, so nobody else can connect in between.  A stale socket file
+ * left by a dead daemon is replaced; a live one (something accepts on it)
+ * or a file that is not a socket is an error.  Returns NULL with err
+ * filled.
  */
 struct server *server_new(struct event_base *base, const char *path,
-                          unsigned mode, struct commands_ctx *ctx,
+                          unsigned mode, gid_t gid, struct commands_ctx *ctx,
                           char *err, size_t errlen);
 
 /*

@@ -24,6 +24,7 @@
 #include "filestate.h"
 #include "log.h"
 #include "plugins.h"
+#include "sandbox.h"
 #include "util.h"
 #include "worker.h"
 
@@ -229,6 +230,8 @@ worker_main(const char *plugin_dir, unsigned mem_mb)
     struct plugins *reg;
     struct dbuf in = { 0 }, out = { 0 };
     int status = 0, saved_level, rc;
+    enum sandbox_mode mode;
+    char why[256] = "";
 
 #ifndef WORKER_HAVE_ASAN
     if (mem_mb > 0) {
@@ -262,9 +265,16 @@ worker_main(const char *plugin_dir, unsigned mem_mb)
         plugins_free(reg);
         return 1;
     }
+    /* From here on the worker only reads files and answers on its pipe:
+     * give up the rest before the first request (sandbox.h). */
+    mode = sandbox_enter(WORKER_FD, why, sizeof why);
+    log_debug("worker: sandbox %s%s%s", sandbox_mode_name(mode),
+              why[0] ? ": " : "", why);
     /* Ready: the daemon starts a file's deadline only now, so the time
      * to load the plugins is never charged to a file. */
     frame_begin(&out, 'H');
+    dbuf_add_u32(&out, (uint32_t)mode);
+    dbuf_add_str(&out, why);
     frame_end(&out);
     if (write_all(WORKER_FD, out.p, out.len) < 0) {
         free(out.p);
@@ -325,6 +335,8 @@ struct wpool {
     struct wslot *slots;    /* owned */
     unsigned n;
     bool is_cancelled;
+    enum sandbox_mode sandbox;  /* what the last worker to start said */
+    bool is_sandbox_warned;     /* "none" logged once */
 };
 
 struct wpool *
@@ -418,18 +430,46 @@ spawn(struct wpool *p, struct wslot *s)
     return 0;
 }
 
+/* Record the sandbox a new worker reports in its ready frame (b). */
+static int
+note_sandbox(struct wpool *p, const struct dbuf *b)
+{
+    struct dcur c = { b->p, b->len, 0 };
+    uint32_t mode = dcur_u32(&c);
+    char *why = dcur_str(&c);
+    bool is_warn = false;
+
+    if (c.err == 0 && (mode == SANDBOX_NONE || mode == SANDBOX_SECCOMP)) {
+        pthread_mutex_lock(&p->lock);
+        p->sandbox = (enum sandbox_mode)mode;
+        if (mode == SANDBOX_NONE && !p->is_sandbox_warned)
+            is_warn = p->is_sandbox_warned = true;
+        pthread_mutex_unlock(&p->lock);
+        if (is_warn)
+            log_warn("worker: extraction workers run without a system call "
+                     "filter (%s); plugins can do what searchd's user can",
+                     why ? why : "");
+    } else if (c.err == 0) {
+        c.err = -EBADMSG;
+    }
+    free(why);
+    return c.err;
+}
+
 /* Wait for a new worker's ready frame.  0, or < 0 with r->reason set
  * (the caller reaps the worker). */
 static int
-await_ready(struct wslot *s, struct wresult *r)
+await_ready(struct wpool *p, struct wslot *s, struct wresult *r)
 {
     struct dbuf b = { 0 };
     char type = 0;
     int rc = read_frame(s->fd, now_ms() + WPOOL_START_MS, &type, &b);
 
-    free(b.p);
     if (rc == 0 && type != 'H')
         rc = -EBADMSG;
+    if (rc == 0)
+        rc = note_sandbox(p, &b);
+    free(b.p);
     if (rc == -ETIMEDOUT)
         snprintf(r->reason, sizeof r->reason, "the extraction worker did "
                  "not start within %u ms", WPOOL_START_MS);
@@ -468,7 +508,13 @@ describe_death(struct wresult *r, int st, const char *plugin)
 {
     const char *who = plugin[0] ? plugin : "(none chosen yet)";
 
-    if (WIFSIGNALED(st))
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+        snprintf(r->reason, sizeof r->reason,
+                 "plugin %s made a system call the worker's sandbox forbids "
+                 "(seccomp violation: network, exec, a new process or a "
+                 "write); worker killed by signal %d (%s)", who,
+                 WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else if (WIFSIGNALED(st))
         snprintf(r->reason, sizeof r->reason,
                  "plugin %s crashed: worker killed by signal %d (%s)", who,
                  WTERMSIG(st), strsignal(WTERMSIG(st)));
@@ -665,7 +711,7 @@ wpool_extract(struct wpool *p, const char *path, struct wresult *out)
                          strerror(-rc));
                 break;
             }
-            if (await_ready(s, out) < 0) {
+            if (await_ready(p, s, out) < 0) {
                 /* Nothing is known about the file: -EIO, no record. */
                 reap(p, s, true);
                 out->rc = -EIO;
@@ -724,6 +770,17 @@ wpool_reap_idle(struct wpool *p)
         s->pid = 0;
     }
     pthread_mutex_unlock(&p->lock);
+}
+
+enum sandbox_mode
+wpool_sandbox(struct wpool *p)
+{
+    enum sandbox_mode m;
+
+    pthread_mutex_lock(&p->lock);
+    m = p->sandbox;
+    pthread_mutex_unlock(&p->lock);
+    return m;
 }
 
 void

@@ -14,9 +14,15 @@
  * file: the call returns a failure naming the plugin and what happened,
  * and the worker is replaced on the next call.
  *
+ * Before its first request a worker enters its sandbox (sandbox.h): a
+ * plugin that tries the network, a new program or a write is killed
+ * (SIGSYS), and the file fails with "seccomp violation".
+ *
  * Wire format (both ways): frames of u32 length (big-endian, counting the
  * type byte and payload), u8 type, payload.
- *   worker -> daemon  'H' (empty): plugins loaded, ready for requests
+ *   worker -> daemon  'H' u32 sandbox mode (enum sandbox_mode), why it is
+ *                     "none" (packed string): plugins loaded, sandbox
+ *                     entered, ready for requests
  *   daemon -> worker  'E' path bytes
  *   worker -> daemon  'P' plugin name, version (packed strings): the
  *                     plugin chosen, sent before it runs
@@ -32,6 +38,7 @@
 
 #include "doc.h"
 #include "extract.h"
+#include "sandbox.h"
 
 /* Defaults; searchd(8) documents them and their options. */
 #define WPOOL_DEFAULT_DEADLINE_MS 5000u
@@ -88,6 +95,10 @@ int wpool_extract(struct wpool *p, const char *path, struct wresult *out);
  * file that left it large), so none lingers as a zombie until its slot
  * is used again.  Thread-safe; cheap: call it from a timer. */
 void wpool_reap_idle(struct wpool *p);
+
+/* The sandbox the last worker to start reported (SANDBOX_UNKNOWN before
+ * any has started).  Thread-safe. */
+enum sandbox_mode wpool_sandbox(struct wpool *p);
 
 /* Take cfg's plugin_dir, deadline_ms, mem_mb and log_level (copied; the
  * other members cannot change): calls from now on use them, and each

@@ -18,6 +18,7 @@ PACKAGES="
     libjansson-dev
     libxxhash-dev
     libgumbo-dev
+    libseccomp-dev
     check
     valgrind
     man-db

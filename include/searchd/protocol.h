@@ -33,6 +33,10 @@
 #define SD_ERR_BUSY        "busy"        /* server over a limit; try again */
 #define SD_ERR_NOT_FOUND   "not_found"   /* a named file or folder is missing */
 #define SD_ERR_DENIED      "denied"      /* searchd may not read that path */
+#define SD_ERR_FORBIDDEN   "forbidden"   /* the client may not do that: an
+                                          * op that changes state from a
+                                          * user not allowed to, or an add
+                                          * outside the add roots */
 #define SD_ERR_INDEX       "index_error" /* the index could not be read/written */
 #define SD_ERR_INTERNAL    "internal"    /* a bug or resource failure in searchd */
 #define SD_ERR_BAD_CONFIG  "bad_config"  /* reload: the configuration has an
