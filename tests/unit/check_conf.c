@@ -258,6 +258,46 @@ START_TEST(command_line_values_use_the_same_parser)
 }
 END_TEST
 
+/* socket-group, admin-group and add-root (least privilege). */
+START_TEST(access_keys_are_read)
+{
+    struct settings s;
+    char err[1024], text[2048], link[800];
+
+    snprintf(link, sizeof link, "%s/spool-link", tmp);
+    ck_assert_int_eq(symlink(spool, link), 0);
+    snprintf(text, sizeof text,
+             "socket-group = 4242\n"
+             "admin-group = root\n"
+             "add-root = spool\n"
+             "add-root = %s\n",
+             link);
+    ck_assert_int_eq(load(text, &s, err, sizeof err), 0);
+    ck_assert(s.has_socket_group);
+    ck_assert_uint_eq(s.socket_gid, 4242);
+    ck_assert(s.has_admin_group);
+    ck_assert_uint_eq(s.admin_gid, 0);
+    ck_assert_uint_eq(s.n_add_roots, 2);
+    /* Canonical: relative to the file, and through the link. */
+    ck_assert_str_eq(s.add_roots[0] + strlen(s.add_roots[0]) - 6, "/spool");
+    ck_assert_str_eq(s.add_roots[0], s.add_roots[1]);
+    settings_clear(&s);
+
+    ck_assert_int_eq(load("", &s, err, sizeof err), 0);
+    ck_assert(!s.has_socket_group && !s.has_admin_group);
+    ck_assert_uint_eq(s.n_add_roots, 0);
+    settings_clear(&s);
+
+    assert_error("socket-group = no-such-group-sd\n", 1, "no such group");
+    assert_error("admin-group =\n", 1, "want a group");
+    assert_error("add-root = /no/such/folder/here\n", 1, "No such file");
+    snprintf(text, sizeof text, "add-root = %s/searchd.conf\n", tmp);
+    assert_error(text, 1, "not a folder");
+    snprintf(text, sizeof text, "[watch %s]\nadd-root = %s\n", spool, spool);
+    assert_error(text, 2, "only outlet and lang");
+}
+END_TEST
+
 START_TEST(default_path_follows_the_environment)
 {
     char *p;
@@ -296,6 +336,7 @@ conf_suite(void)
     tcase_add_test(tc, a_missing_file_is_enoent);
     tcase_add_test(tc, command_line_values_use_the_same_parser);
     tcase_add_test(tc, default_path_follows_the_environment);
+    tcase_add_test(tc, access_keys_are_read);
     suite_add_tcase(s, tc);
     return s;
 }
