@@ -47,11 +47,13 @@ SEARCHD_CONFIG=$T/searchd.conf; export SEARCHD_CONFIG
 
 # start_daemon [--plugin-dir DIR] [searchd options...]
 # The test's folder is an add-root, so `searchc --add` may name any file in
-# it (searchd refuses an add outside the watched folders and add-roots).
+# it (searchd refuses an add outside the watched folders and add-roots);
+# ADD_ROOT= (empty) leaves it out.
 start_daemon() {
     if [ -n "${SD_TEST_SOCKET:-}" ]; then return 0; fi
     set -- --foreground --socket "$SOCK" --index "$T/index" \
-        --plugin-dir "$SD_PLUGIN_DIR" --add-root "$T" "$@"
+        --plugin-dir "$SD_PLUGIN_DIR" "$@"
+    if [ -n "${ADD_ROOT-$T}" ]; then set -- --add-root "${ADD_ROOT-$T}" "$@"; fi
     if [ "${SD_VALGRIND:-0}" = 1 ] && [ -n "${VALGRIND:-}" ]; then
         set -- "$VALGRIND" --quiet --error-exitcode=66 --leak-check=full \
             --errors-for-leak-kinds=definite --show-leak-kinds=definite \

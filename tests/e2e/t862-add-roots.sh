@@ -22,16 +22,7 @@ printf 'add-root = roots/extra\n[watch watched]\n' >"$SEARCHD_CONFIG"
 
 # Without lib.sh's own add-root (the whole test folder): only the roots
 # in the file count.
-start() {
-    set -- --foreground --socket "$SOCK" --index "$T/index" \
-        --plugin-dir "$SD_PLUGIN_DIR"
-    "$SEARCHD" "$@" >>"$T/daemon.log" 2>&1 &
-    DPID=$!
-    i=0
-    until sc --ping >/dev/null 2>&1; do
-        i=$((i + 1)); [ $i -gt 300 ] && return 1; sleep 0.1
-    done
-}
+ADD_ROOT=
 # raw_add PATH: send an add of PATH as it is (searchc would resolve it
 # first), print the error code or "ok"; the message goes to $T/err.
 raw_add() {
@@ -49,7 +40,7 @@ PY
 refused() { test "$(raw_add "$1")" = forbidden; }
 found() { sc "$1" | grep -q "$2"; }
 
-check "searchd starts with a watched folder and an add-root" start
+check "searchd starts with a watched folder and an add-root" start_daemon
 check "the scan finishes" wait_idle
 check "add inside the add-root" sc --add "$T/roots/extra/sub/e.txt"
 check "it is found" found pangolin e.txt
