@@ -170,6 +170,7 @@ cmd_status(struct conn *c, const struct proto_request *req,
            struct commands_ctx *ctx)
 {
     struct indexer_stats st;
+    struct server_stats ss;
     json_t *body = json_object();
     json_t *plugins = json_array();
 
@@ -203,6 +204,12 @@ cmd_status(struct conn *c, const struct proto_request *req,
                                         "version", pe->desc->version));
     }
     json_object_set_new(body, "plugins", plugins);
+    server_stats(conn_server(c), &ss);
+    json_object_set_new(body, "connections", json_integer((json_int_t)ss.conns));
+    json_object_set_new(body, "connections_refused",
+                        json_integer((json_int_t)ss.refused));
+    json_object_set_new(body, "connections_timed_out",
+                        json_integer((json_int_t)ss.timed_out));
     reply_json(c, req->id, body);
 }
 

@@ -17,6 +17,7 @@
 #include "indexer.h"
 #include "log.h"
 #include "qpool.h"
+#include "server.h"
 #include "util.h"
 #include "worker.h"
 
@@ -35,6 +36,12 @@ settings_init(struct settings *s)
     s->commit_docs = INDEXER_BATCH_DOCS;
     s->commit_ms = INDEXER_BATCH_SECONDS * 1000;
     s->log_level = LOG_LEVEL_INFO;
+    s->max_conns = SERVER_MAX_CONNS;
+    s->max_pending_out = SERVER_MAX_PENDING_OUT;
+    s->max_line = SD_PROTO_MAX_LINE;
+    s->idle_ms = SERVER_IDLE_TIMEOUT_MS;
+    s->read_ms = SERVER_READ_TIMEOUT_MS;
+    s->write_ms = SERVER_WRITE_TIMEOUT_MS;
 }
 
 void
@@ -143,6 +150,31 @@ set_seconds(unsigned *ms, const char *value, double min, double max,
     return 0;
 }
 
+/* A byte count with an optional K, M or G (powers of 1024), min..max. */
+static int
+set_size(size_t *slot, const char *value, unsigned long long min,
+         unsigned long long max, char *err, size_t errlen)
+{
+    unsigned long long n, mult = 1;
+    char *end;
+
+    errno = 0;
+    n = strtoull(value, &end, 10);
+    if (end != value && *end != '\0' && end[1] == '\0') {
+        switch (*end) {
+        case 'k': case 'K': mult = 1ull << 10; end++; break;
+        case 'm': case 'M': mult = 1ull << 20; end++; break;
+        case 'g': case 'G': mult = 1ull << 30; end++; break;
+        }
+    }
+    if (errno || end == value || *end || value[0] == '-' ||
+        n > max / mult || n * mult < min || n * mult > max)
+        return fail(err, errlen, "'%s': want bytes from %llu to %llu (K, M "
+                    "and G may follow the number)", value, min, max);
+    *slot = (size_t)(n * mult);
+    return 0;
+}
+
 static char *canonical_folder(const char *value, const char *base,
                               char *err, size_t errlen);
 
@@ -241,6 +273,8 @@ static const char *const KEYS[] = {
     "add-root", "plugin-dir", "watch", "outlet",
     "lang", "workers", "query-threads", "shards", "deadline", "worker-mem",
     "settle", "commit-docs", "commit-interval", "log-level",
+    "max-connections", "max-pending-out", "max-line", "idle-timeout",
+    "read-timeout", "write-timeout",
 };
 
 bool
@@ -320,6 +354,21 @@ settings_set(struct settings *s, const char *key, const char *value,
                         err, errlen);
     if (strcmp(key, "commit-interval") == 0)
         return set_seconds(&s->commit_ms, value, 0.05, 3600, err, errlen);
+    if (strcmp(key, "max-connections") == 0)
+        return set_uint(&s->max_conns, value, 1, 1000000, "a number", err,
+                        errlen);
+    if (strcmp(key, "max-pending-out") == 0)
+        return set_size(&s->max_pending_out, value, 64u << 10, 1u << 30,
+                        err, errlen);
+    if (strcmp(key, "max-line") == 0)
+        return set_size(&s->max_line, value, 1024, SD_PROTO_MAX_LINE, err,
+                        errlen);
+    if (strcmp(key, "idle-timeout") == 0)
+        return set_seconds(&s->idle_ms, value, 0, 86400, err, errlen);
+    if (strcmp(key, "read-timeout") == 0)
+        return set_seconds(&s->read_ms, value, 0, 86400, err, errlen);
+    if (strcmp(key, "write-timeout") == 0)
+        return set_seconds(&s->write_ms, value, 0, 86400, err, errlen);
     if (strcmp(key, "log-level") == 0) {
         if (log_parse_level(value, &s->log_level) < 0)
             return fail(err, errlen, "'%s': want err, warn, info or debug",

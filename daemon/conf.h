@@ -66,6 +66,13 @@ struct settings {
     unsigned commit_docs;
     unsigned commit_ms;
     int log_level;
+    /* The clients' limits (struct server_limits); timeouts 0: off. */
+    unsigned max_conns;
+    size_t max_pending_out; /* bytes */
+    size_t max_line;        /* bytes */
+    unsigned idle_ms;
+    unsigned read_ms;
+    unsigned write_ms;
 };
 
 /* Fill s with the built-in defaults.  Free with settings_clear. */

@@ -23,6 +23,8 @@
 struct conn {
     struct server *srv;         /* borrowed */
     struct bufferevent *bev;    /* owned; NULL once closed */
+    struct evbuffer_cb_entry *out_cbe;  /* on bev's output; removed at
+                                         * close */
     struct proto_framer fr;
     struct conn_peer peer;
     uint64_t id;
@@ -30,8 +32,15 @@ struct conn {
     unsigned in_flight;         /* requests handed out, not yet answered */
     bool is_closing;            /* close once the output has drained */
     bool is_eof;                /* the client sent end-of-file */
-    bool is_out_full;           /* output over CONN_MAX_PENDING_OUT */
+    bool is_out_full;           /* output over the server's
+                                 * max_pending_out */
     bool is_reading;            /* EV_READ enabled on bev */
+    /* Monotonic milliseconds (util_monotonic_ms), for conn_sweep: */
+    unsigned long long active_ms;   /* last byte in or out, last request */
+    unsigned long long partial_ms;  /* since when an unfinished request
+                                     * line waits for its end; 0: none */
+    unsigned long long out_ms;      /* output pending: its last progress
+                                     * (or when it began) */
 };
 
 static void update_reading(struct conn *c);
@@ -92,6 +101,8 @@ conn_close(struct conn *c)
     if (c->bev == NULL)
         return;
     log_debug("conn %llu: closed", (unsigned long long)c->id);
+    /* The buffer may outlive the bufferevent a little; c may not. */
+    evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cbe);
     bufferevent_free(c->bev);
     c->bev = NULL;
     server_conn_remove(c->srv, c);
@@ -145,29 +156,121 @@ conn_peer_groups(const struct conn *c, gid_t *groups, int max)
 /*
  * Read from the socket only while it can lead somewhere: not closing, no
  * end-of-file yet, the client reading its replies (output under
- * CONN_MAX_PENDING_OUT, with hysteresis) and a request slot free.  While
+ * max_pending_out, with hysteresis) and a request slot free.  While
  * reading is off the kernel's socket buffer fills and the client blocks,
- * so a client cannot make searchd hold more than a bounded amount.
+ * so a client cannot make searchd hold more than a bounded amount: the
+ * cap, plus the replies of the requests already running (at most
+ * CONN_MAX_IN_FLIGHT).  One that stays blocked is closed by the write
+ * timeout (conn_sweep).
  */
 static void
 update_reading(struct conn *c)
 {
     size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
+    size_t cap = server_limits(c->srv)->max_pending_out;
     bool want;
 
-    if (!c->is_out_full && out > CONN_MAX_PENDING_OUT)
+    if (!c->is_out_full && out > cap)
         c->is_out_full = true;
-    else if (c->is_out_full && out <= CONN_MAX_PENDING_OUT / 2)
+    else if (c->is_out_full && out <= cap / 2)
         c->is_out_full = false;
     want = !c->is_closing && !c->is_eof && !c->is_out_full &&
            c->in_flight < CONN_MAX_IN_FLIGHT;
     if (want == c->is_reading)
         return;
     c->is_reading = want;
-    if (want)
+    if (want) {
+        /* The client could not send while we did not read: its
+         * unfinished line's clock starts again. */
+        if (c->partial_ms)
+            c->partial_ms = util_monotonic_ms();
         bufferevent_enable(c->bev, EV_READ);
-    else
+    } else {
         bufferevent_disable(c->bev, EV_READ);
+    }
+}
+
+void
+conn_limits_changed(struct conn *c)
+{
+    if (c->bev == NULL)
+        return;
+    if (!c->is_closing)
+        bufferevent_setwatermark(c->bev, EV_WRITE,
+                                 server_limits(c->srv)->max_pending_out / 2,
+                                 0);
+    update_reading(c);
+}
+
+/* The output buffer changed: a client that takes its replies is making
+ * progress, whatever it has not taken yet. */
+static void
+out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+       void *arg)
+{
+    struct conn *c = arg;
+
+    (void)buf;
+    if (info->n_deleted > 0 || (info->orig_size == 0 && info->n_added > 0)) {
+        c->out_ms = util_monotonic_ms();
+        c->active_ms = c->out_ms;
+    }
+}
+
+/* Count the timeout, say why, and close: with a last error line when
+ * the client may still read it, else at once. */
+static void
+close_timeout(struct conn *c, int level, const char *what,
+              const char *reply)
+{
+    server_count_timeout(c->srv);
+    sd_log(level, "conn %llu: %s; closing", (unsigned long long)c->id,
+           what);
+    if (reply == NULL) {
+        conn_close(c);
+    } else {
+        size_t len;
+        char *line = proto_reply_error(NULL, SD_ERR_BAD_REQUEST, reply,
+                                       &len);
+
+        conn_send_and_close(c, line, len);
+        free(line);
+    }
+}
+
+void
+conn_sweep(struct conn *c, unsigned long long now)
+{
+    const struct server_limits *lim = server_limits(c->srv);
+    size_t out;
+    char what[160];
+
+    if (c->bev == NULL)
+        return;
+    out = evbuffer_get_length(bufferevent_get_output(c->bev));
+    /* Also after a last error line: a client that does not read it
+     * cannot keep the connection. */
+    if (lim->write_ms && out > 0 && now - c->out_ms >= lim->write_ms) {
+        snprintf(what, sizeof what, "write timeout: %zu bytes of replies "
+                 "not taken in %.1f s", out, lim->write_ms / 1000.0);
+        close_timeout(c, LOG_LEVEL_WARN, what, NULL);
+        return;
+    }
+    if (c->is_closing)
+        return;
+    if (lim->read_ms && c->partial_ms && c->is_reading &&
+        now - c->partial_ms >= lim->read_ms) {
+        snprintf(what, sizeof what, "read timeout: request line not "
+                 "finished in %.1f s", lim->read_ms / 1000.0);
+        close_timeout(c, LOG_LEVEL_WARN, what, what);
+        return;
+    }
+    if (lim->idle_ms && c->in_flight == 0 && out == 0 && !c->partial_ms &&
+        !c->is_eof && now - c->active_ms >= lim->idle_ms) {
+        snprintf(what, sizeof what, "idle for %.1f s",
+                 lim->idle_ms / 1000.0);
+        close_timeout(c, LOG_LEVEL_INFO, what, NULL);
+    }
 }
 
 /* Close once everything queued is written (write_cb does it). */
@@ -230,6 +333,7 @@ handle_line(struct conn *c, const char *line, size_t len)
     }
     log_debug("conn %llu: %s", (unsigned long long)c->id,
               proto_op_name(req.op));
+    c->active_ms = util_monotonic_ms();
     commands_dispatch(c, &req);
     proto_request_clear(&req);
 }
@@ -266,15 +370,20 @@ read_cb(struct bufferevent *bev, void *arg)
         }
         if (fr == PROTO_FRAME_TOO_BIG) {
             char msg[96];
-            log_warn("conn %llu: request line over %d bytes; closing",
-                     (unsigned long long)c->id, SD_PROTO_MAX_LINE);
-            snprintf(msg, sizeof msg, "request line over %d bytes",
-                     SD_PROTO_MAX_LINE);
+            log_warn("conn %llu: request line over %zu bytes; closing",
+                     (unsigned long long)c->id, c->fr.max);
+            snprintf(msg, sizeof msg, "request line over %zu bytes",
+                     c->fr.max);
             send_error(c, NULL, SD_ERR_TOO_BIG, msg, true);
             return;
         }
         /* Need more: move what the socket has into the framer. */
         if (evbuffer_get_length(in) == 0) {
+            /* The read timeout runs while half a line waits. */
+            if (!proto_framer_has_partial(&c->fr))
+                c->partial_ms = 0;
+            else if (c->partial_ms == 0)
+                c->partial_ms = util_monotonic_ms();
             if (!c->is_eof)
                 return;
             /* End-of-file ends an unterminated last line too. */
@@ -292,6 +401,7 @@ read_cb(struct bufferevent *bev, void *arg)
             int n = evbuffer_remove(in, buf, sizeof buf);
             if (n <= 0)
                 return;
+            c->active_ms = util_monotonic_ms();
             if (proto_framer_push(&c->fr, buf, (size_t)n) ==
                 PROTO_FRAME_TOO_BIG)
                 continue; /* reported by proto_framer_next above */
@@ -359,7 +469,8 @@ conn_new(struct server *srv, evutil_socket_t fd, uint64_t id)
     c->id = id;
     read_peer(c, fd);
     c->refs = 1;
-    proto_framer_init(&c->fr, SD_PROTO_MAX_LINE);
+    c->active_ms = util_monotonic_ms();
+    proto_framer_init(&c->fr, server_limits(srv)->max_line);
     c->bev = bufferevent_socket_new(server_base(srv), fd,
                                     BEV_OPT_CLOSE_ON_FREE);
     if (c->bev == NULL) {
@@ -368,9 +479,17 @@ conn_new(struct server *srv, evutil_socket_t fd, uint64_t id)
         free(c);
         return NULL;
     }
+    c->out_cbe = evbuffer_add_cb(bufferevent_get_output(c->bev), out_cb, c);
+    if (c->out_cbe == NULL) {
+        bufferevent_free(c->bev);
+        proto_framer_reset(&c->fr);
+        free(c);
+        return NULL;
+    }
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
     /* Keep write_cb quiet until output drains below the pause mark. */
-    bufferevent_setwatermark(c->bev, EV_WRITE, CONN_MAX_PENDING_OUT / 2, 0);
+    bufferevent_setwatermark(c->bev, EV_WRITE,
+                             server_limits(srv)->max_pending_out / 2, 0);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->is_reading = true;
     server_conn_add(srv, c);

@@ -7,6 +7,12 @@
  * the query pool, an add in the indexer) holds one, so a reply that comes
  * back after the client hung up finds a live struct and is dropped.  The
  * struct is freed in conn_unref when the last reference goes.
+ *
+ * What a client may cost is bounded by the server's limits
+ * (server_limits): searchd stops reading a client with more than
+ * max_pending_out bytes of replies unsent or CONN_MAX_IN_FLIGHT requests
+ * running, and closes one that sends half a line for read_ms, takes no
+ * reply for write_ms, or does nothing for idle_ms (conn_sweep).
  */
 #ifndef SEARCHD_CONN_H
 #define SEARCHD_CONN_H
@@ -18,8 +24,6 @@
 
 #include <event2/util.h>
 
-/* Stop reading while more than this is waiting to be written. */
-#define CONN_MAX_PENDING_OUT   (4u << 20)
 /* Most requests of one client in flight at once; past it searchd stops
  * reading that client until a reply frees a slot. */
 #define CONN_MAX_IN_FLIGHT     64
@@ -55,6 +59,12 @@ void conn_unref(struct conn *c);
  * At end-of-file from the client a conn instead answers every request it
  * has read, then closes. */
 void conn_close(struct conn *c);
+
+/* The server's timeout clock: close c if it is over a timeout (now is
+ * util_monotonic_ms()).  c may be freed. */
+void conn_sweep(struct conn *c, unsigned long long now);
+/* The server's limits changed: take up the new output cap. */
+void conn_limits_changed(struct conn *c);
 
 struct server *conn_server(const struct conn *c);
 /* Borrowed, until the conn is freed. */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +134,16 @@ usage(FILE *out)
 "  -p, --plugin-dir DIR   load extractor plugins from DIR\n"
 "                         (default " PLUGINDIR ")\n"
 "  -t, --query-threads N  query worker threads (default %d)\n"
+"      --max-connections N  clients at once; more are told busy (default %d)\n"
+"      --max-pending-out BYTES  unsent replies of one client before searchd\n"
+"                         stops reading it (default 4M)\n"
+"      --max-line BYTES   longest request line, at most %d (the default)\n"
+"      --idle-timeout SECONDS   close a client that has asked nothing and\n"
+"                         is owed nothing for SECONDS (default %d; 0 = never)\n"
+"      --read-timeout SECONDS   close a client whose request line is not\n"
+"                         finished SECONDS after it began (default %d)\n"
+"      --write-timeout SECONDS  close a client that takes none of its\n"
+"                         replies for SECONDS (default %d)\n"
 "  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
 "  -x, --extract          run the plugins on FILE... and print one JSON\n"
 "                         object per document; no daemon, no index\n"
@@ -149,7 +160,9 @@ usage(FILE *out)
             config_path, WATCH_DEFAULT_SETTLE_MS,
             WPOOL_DEFAULT_DEADLINE_MS / 1000, WPOOL_DEFAULT_MEM_MB,
             INDEXER_MAX_SHARDS, INDEXER_BATCH_DOCS, INDEXER_BATCH_SECONDS,
-            QPOOL_DEFAULT_THREADS);
+            QPOOL_DEFAULT_THREADS, SERVER_MAX_CONNS, SD_PROTO_MAX_LINE,
+            SERVER_IDLE_TIMEOUT_MS / 1000, SERVER_READ_TIMEOUT_MS / 1000,
+            SERVER_WRITE_TIMEOUT_MS / 1000);
     free(config_path);
 }
 
@@ -178,6 +191,12 @@ enum {
     OPT_SOCKET_GROUP,
     OPT_ADMIN_GROUP,
     OPT_ADD_ROOT,
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_PENDING_OUT,
+    OPT_MAX_LINE,
+    OPT_IDLE_TIMEOUT,
+    OPT_READ_TIMEOUT,
+    OPT_WRITE_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -205,6 +224,12 @@ static const struct option longopts[] = {
     { "settle", required_argument, NULL, OPT_SETTLE },
     { "commit-docs", required_argument, NULL, OPT_COMMIT_DOCS },
     { "commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL },
+    { "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+    { "max-pending-out", required_argument, NULL, OPT_MAX_PENDING_OUT },
+    { "max-line", required_argument, NULL, OPT_MAX_LINE },
+    { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+    { "read-timeout", required_argument, NULL, OPT_READ_TIMEOUT },
+    { "write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT },
     { "worker", no_argument, NULL, OPT_WORKER },
     { "log-syslog", no_argument, NULL, OPT_LOG_SYSLOG },
     { "help", no_argument, NULL, 'h' },
@@ -602,6 +627,42 @@ folder_defaults(const struct settings *s, size_t *n_out)
     return d;
 }
 
+/* The clients' limits of s, for the server. */
+static void
+client_limits(const struct settings *s, struct server_limits *lim)
+{
+    lim->max_conns = s->max_conns;
+    lim->max_pending_out = s->max_pending_out;
+    lim->max_line = s->max_line;
+    lim->idle_ms = s->idle_ms;
+    lim->read_ms = s->read_ms;
+    lim->write_ms = s->write_ms;
+}
+
+/*
+ * Every client is a file descriptor: make sure max-connections of them
+ * fit, with room for the index, the workers' pipes and the listener, by
+ * raising the soft limit towards the hard one.  When even that is short,
+ * say so: accept would fail with EMFILE before the `busy` limit is met.
+ */
+#define FD_RESERVE 256
+static void
+raise_fd_limit(unsigned max_conns)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_conns + FD_RESERVE;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                  ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+        log_warn("main: the open-file limit (%llu) is short of "
+                 "max-connections %u + %d; clients past it are not even "
+                 "told busy", (unsigned long long)rl.rlim_cur, max_conns,
+                 FD_RESERVE);
+}
+
 /* Everything the running daemon is made of; the loop thread's. */
 struct daemon {
     struct options *o;          /* borrowed; o->s: the settings in effect */
@@ -738,6 +799,13 @@ reload(void *arg, char *err, size_t errlen)
     free((char *)pool.plugin_dir);
     d->ctx.plugins = d->reg;
     indexer_set_batch(d->ix, s.commit_docs, s.commit_ms);
+    {
+        struct server_limits lim;
+
+        client_limits(&s, &lim);
+        raise_fd_limit(lim.max_conns);
+        server_set_limits(d->srv, &lim);
+    }
     /* The new settings are in effect from here. */
     {
         struct settings prev = d->o->s;
@@ -884,6 +952,13 @@ run_daemon(struct options *o)
     if (d.srv == NULL) {
         fprintf(stderr, "searchd: %s\n", err);
         goto out;
+    }
+    {
+        struct server_limits lim;
+
+        client_limits(s, &lim);
+        raise_fd_limit(lim.max_conns);
+        server_set_limits(d.srv, &lim);
     }
     ev_term = evsignal_new(d.base, SIGTERM, signal_cb, d.base);
     ev_int = evsignal_new(d.base, SIGINT, signal_cb, d.base);

@@ -32,6 +32,9 @@ struct server {
     struct event_base *base;        /* borrowed */
     struct commands_ctx *ctx;       /* borrowed */
     struct evconnlistener *lev;     /* owned */
+    struct event *sweep_ev;         /* owned: the timeouts' clock */
+    struct server_limits lim;
+    struct server_stats st;         /* conns is n_conns */
     char *path;                     /* owned; the socket file we made */
     dev_t dev;                      /* identity of that file, so we never */
     ino_t ino;                      /* unlink someone else's */
@@ -39,6 +42,91 @@ struct server {
     size_t n_conns;
     LIST_HEAD(, conn_node) conns;
 };
+
+void
+server_limits_default(struct server_limits *lim)
+{
+    lim->max_conns = SERVER_MAX_CONNS;
+    lim->max_pending_out = SERVER_MAX_PENDING_OUT;
+    lim->max_line = SD_PROTO_MAX_LINE;
+    lim->idle_ms = SERVER_IDLE_TIMEOUT_MS;
+    lim->read_ms = SERVER_READ_TIMEOUT_MS;
+    lim->write_ms = SERVER_WRITE_TIMEOUT_MS;
+}
+
+/*
+ * Every open connection is checked against the timeouts a few times per
+ * shortest timeout (conn_sweep): one timer for all, instead of three per
+ * connection re-armed on every byte.  A timeout is thus honoured to
+ * within a quarter of itself (at most a second late).
+ */
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *s = arg;
+    struct conn_node *n, *next;
+    unsigned long long now = util_monotonic_ms();
+
+    (void)fd;
+    (void)what;
+    for (n = LIST_FIRST(&s->conns); n != NULL; n = next) {
+        next = LIST_NEXT(n, link);  /* conn_sweep may free n */
+        conn_sweep(n->c, now);
+    }
+}
+
+static void
+sweep_arm(struct server *s)
+{
+    unsigned t[3] = { s->lim.idle_ms, s->lim.read_ms, s->lim.write_ms };
+    unsigned shortest = 0, every;
+    struct timeval tv;
+
+    if (s->sweep_ev == NULL)
+        return;
+    event_del(s->sweep_ev);
+    for (int i = 0; i < 3; i++)
+        if (t[i] && (shortest == 0 || t[i] < shortest))
+            shortest = t[i];
+    if (shortest == 0)
+        return;     /* no timeouts: nothing to check */
+    every = shortest / 4;
+    every = every < 50 ? 50 : every > 1000 ? 1000 : every;
+    tv.tv_sec = every / 1000;
+    tv.tv_usec = (suseconds_t)(every % 1000) * 1000;
+    event_add(s->sweep_ev, &tv);
+}
+
+void
+server_set_limits(struct server *s, const struct server_limits *lim)
+{
+    struct conn_node *n;
+
+    s->lim = *lim;
+    sweep_arm(s);
+    /* A changed output cap may let a paused client be read again. */
+    LIST_FOREACH(n, &s->conns, link)
+        conn_limits_changed(n->c);
+}
+
+const struct server_limits *
+server_limits(const struct server *s)
+{
+    return &s->lim;
+}
+
+void
+server_stats(const struct server *s, struct server_stats *out)
+{
+    *out = s->st;
+    out->conns = s->n_conns;
+}
+
+void
+server_count_timeout(struct server *s)
+{
+    s->st.timed_out++;
+}
 
 struct commands_ctx *
 server_ctx(const struct server *s)
@@ -86,17 +174,22 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     (void)lev;
     (void)sa;
     (void)salen;
-    if (s->n_conns >= SERVER_MAX_CONNS) {
+    if (s->n_conns >= s->lim.max_conns) {
         size_t len;
         char *line = proto_reply_error(NULL, SD_ERR_BUSY,
                                        "too many connections", &len);
-        log_warn("server: %zu connections; refusing one", s->n_conns);
+        /* Once per burst, not once per refused client. */
+        if (s->st.refused++ % 1000 == 0)
+            log_warn("server: %zu connections (max-connections); refusing "
+                     "new ones (%llu so far)", s->n_conns,
+                     (unsigned long long)s->st.refused);
         /* Best effort: the socket buffer of a new socket has room. */
         (void)!send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         free(line);
         evutil_closesocket(fd);
         return;
     }
+    s->st.accepted++;
     conn_new(s, fd, ++s->next_id);
 }
 
@@ -162,6 +255,7 @@ server_new(struct event_base *base, const char *path, unsigned mode,
     s->base = base;
     s->ctx = ctx;
     LIST_INIT(&s->conns);
+    server_limits_default(&s->lim);
     err[0] = '\0';
     if (strlen(path) >= sizeof sa.sun_path) {
         snprintf(err, errlen, "socket path %s is longer than %zu bytes",
@@ -224,7 +318,8 @@ fail:
     return NULL;
 }
 
-/* Start accepting on fd (owned from here on, closed on failure). */
+/* Start accepting on fd (owned from here on, closed on failure, or by
+ * the listener once it has it). */
 static int
 listen_on(struct server *s, int fd, const char *what, char *err,
           size_t errlen)
@@ -239,6 +334,12 @@ listen_on(struct server *s, int fd, const char *what, char *err,
         return -1;
     }
     evconnlistener_set_error_cb(s->lev, accept_error_cb);
+    s->sweep_ev = event_new(s->base, -1, EV_PERSIST, sweep_cb, s);
+    if (s->sweep_ev == NULL) {
+        snprintf(err, errlen, "cannot create the timeout timer");
+        return -1;
+    }
+    sweep_arm(s);
     return 0;
 }
 
@@ -256,6 +357,7 @@ server_adopt(struct event_base *base, int fd, struct commands_ctx *ctx,
     s->base = base;
     s->ctx = ctx;
     LIST_INIT(&s->conns);
+    server_limits_default(&s->lim);
     if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
         sa.sun_family != AF_UNIX ||
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) < 0 ||
@@ -281,7 +383,7 @@ server_adopt(struct event_base *base, int fd, struct commands_ctx *ctx,
           ? len - (socklen_t)offsetof(struct sockaddr_un, sun_path) : 0;
     snprintf(name, sizeof name, "%.*s", (int)len, sa.sun_path);
     if (listen_on(s, fd, name[0] ? name : "(unnamed)", err, errlen) < 0) {
-        free(s);
+        server_free(s);
         return NULL;
     }
     log_info("server: listening on %s (socket from systemd)",
@@ -299,6 +401,8 @@ server_free(struct server *s)
         return;
     if (s->lev)
         evconnlistener_free(s->lev);
+    if (s->sweep_ev)
+        event_free(s->sweep_ev);
     while ((n = LIST_FIRST(&s->conns)) != NULL)
         conn_close(n->c);   /* removes n from the list */
     if (s->path && stat(s->path, &st) == 0 && st.st_dev == s->dev &&

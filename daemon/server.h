@@ -8,12 +8,40 @@
 #define SEARCHD_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <event2/event.h>
 
-/* Most clients at once; more are told `busy` and closed. */
-#define SERVER_MAX_CONNS 1024
+/* Defaults of the limits on clients (struct server_limits). */
+#define SERVER_MAX_CONNS 1024                   /* clients at once */
+#define SERVER_MAX_PENDING_OUT (4u << 20)       /* unsent reply bytes */
+#define SERVER_IDLE_TIMEOUT_MS 300000           /* 5 minutes */
+#define SERVER_READ_TIMEOUT_MS 30000
+#define SERVER_WRITE_TIMEOUT_MS 60000
+
+/*
+ * What one client may cost, set from searchd.conf(5) and the command line
+ * (server_set_limits applies a reload at once).  A timeout of 0 is off.
+ */
+struct server_limits {
+    unsigned max_conns;         /* more are told `busy` and closed */
+    size_t max_pending_out;     /* bytes of replies not yet written to a
+                                 * client before searchd stops reading it */
+    size_t max_line;            /* longest request line, bytes (at most
+                                 * SD_PROTO_MAX_LINE); new connections */
+    unsigned idle_ms;           /* nothing asked, nothing owed: close */
+    unsigned read_ms;           /* a request line begun, not finished */
+    unsigned write_ms;          /* replies waiting, none of them taken */
+};
+
+/* Counters for `status`. */
+struct server_stats {
+    size_t conns;               /* open now */
+    uint64_t accepted;          /* since start */
+    uint64_t refused;           /* told `busy`: over max_conns */
+    uint64_t timed_out;         /* closed by one of the timeouts */
+};
 
 struct server;
 struct conn;
@@ -46,11 +74,22 @@ struct server *server_adopt(struct event_base *base, int fd,
  * server_new made it).  NULL is fine. */
 void server_free(struct server *s);
 
+/* Fill lim with the built-in defaults. */
+void server_limits_default(struct server_limits *lim);
+/* Use lim (copied) from now on: new connections, and the timeouts and
+ * output cap of the open ones. */
+void server_set_limits(struct server *s, const struct server_limits *lim);
+/* The limits in use (borrowed, valid until the next server_set_limits). */
+const struct server_limits *server_limits(const struct server *s);
+void server_stats(const struct server *s, struct server_stats *out);
+
 /* Borrowed, for conn.c and commands.c. */
 struct commands_ctx *server_ctx(const struct server *s);
 struct event_base *server_base(const struct server *s);
 /* conn.c tells the server when a conn leaves its list. */
 void server_conn_add(struct server *s, struct conn *c);
 void server_conn_remove(struct server *s, struct conn *c);
+/* conn.c counts a connection it closed on a timeout. */
+void server_count_timeout(struct server *s);
 
 #endif /* SEARCHD_SERVER_H */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -530,4 +531,14 @@ spool_name_is_skipped(const char *name)
             return true;
     }
     return false;
+}
+
+unsigned long long
+util_monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000u +
+           (unsigned long long)ts.tv_nsec / 1000000u;
 }

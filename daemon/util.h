@@ -64,6 +64,9 @@ char *util_default_index_path(void);
  */
 bool spool_name_is_skipped(const char *name);
 
+/* Milliseconds on CLOCK_MONOTONIC (for timeouts: never jumps). */
+unsigned long long util_monotonic_ms(void);
+
 /* mkdir -p with mode for the folders created; 0 or -errno. */
 int util_mkdir_p(const char *path, unsigned mode);
 
