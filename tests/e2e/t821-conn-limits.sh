@@ -1,3 +1,163 @@
 #!/bin/sh
+# Limits on clients: with max-connections N, connection N+1 gets a
+# `busy` error line and is closed while the N others go on; a client that
+# sends searches and never reads the replies makes searchd stop reading
+# it once max-pending-out is unsent, so the daemon's memory stays bounded
+# (measured while it spams), and the write timeout then closes it.
 . "$top_srcdir/tests/e2e/lib.sh"
-skip_all "todo"
+plan 9
+
+N=1500
+[ "${SD_VALGRIND:-0}" = 1 ] && N=300
+"$PYTHON3" - "$T/spool" "$N" <<'PY'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    sub = os.path.join(d, "d%02d" % (i % 20))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "f%05d.txt" % i), "w") as f:
+        f.write("Report %d\n\nA report numbered w%d about the harvest, "
+                "its yield and its prices in the valley.\n" % (i, i))
+PY
+st() {
+    sc --json --status | "$PYTHON3" -c \
+        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+start_daemon --max-connections 8 --max-pending-out 256K --write-timeout 2 \
+    || bail "searchd did not start"
+sc --add "$T/spool" >/dev/null || bail "indexing the spool failed"
+
+# ---- max-connections ----
+"$PYTHON3" - "$SOCK" >"$T/conns.out" 2>&1 <<'PY'
+import json, socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(sys.argv[1])
+    return s
+def line(s):
+    b = b""
+    while not b.endswith(b"\n"):
+        c = s.recv(4096)
+        if not c:
+            break
+        b += c
+    return b
+held = [conn() for _ in range(8)]
+# Every one of the 8 is served (and so counted by searchd).
+for i, s in enumerate(held):
+    s.sendall(b'{"v":1,"id":%d,"op":"ping"}\n' % i)
+    assert json.loads(line(s))["ok"] is True
+extra = conn()
+r = line(extra)
+print("ninth:", r.decode().strip())
+assert json.loads(r)["error"]["code"] == "busy", r
+assert "id" not in json.loads(r)
+assert extra.recv(100) == b"", "the ninth connection was not closed"
+held[0].sendall(b'{"v":1,"id":99,"op":"ping"}\n')
+assert json.loads(line(held[0]))["ok"] is True
+print("the eight go on")
+PY
+prc=$?
+cat "$T/conns.out" | sed 's/^/# /'
+check "connection 9 of max-connections 8: busy, no id, closed" [ "$prc" = 0 ]
+check "status counts the refused connection" [ "$(st connections_refused)" -ge 1 ]
+check "the log says why it refused" \
+    grep -q 'refusing new ones' "$T/daemon.log"
+
+# ---- a client that never reads ----
+# One reply's size: limit 100 hits of the spool.
+one=$(sc --json --limit 100 harvest | wc -c)
+PID=$DPID "$PYTHON3" - "$SOCK" "$one" >"$T/spam.out" 2>&1 <<'PY'
+import os, socket, sys, threading, time
+path, one = sys.argv[1], int(sys.argv[2])
+pid = os.environ["PID"]
+def rss():
+    with open("/proc/%s/status" % pid) as f:
+        for l in f:
+            if l.startswith("VmRSS:"):
+                return int(l.split()[1])
+base = rss()
+peak = [base]
+stop = False
+def sample():
+    while not stop:
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.02)
+t = threading.Thread(target=sample)
+t.start()
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+s.setblocking(False)
+sent, total, blocked_since = 0, 20000, None
+req = b'{"v":1,"id":%d,"op":"search","q":"harvest","limit":100}\n'
+pending = b""
+start = time.time()
+while sent < total and time.time() - start < 20:
+    if not pending:
+        pending = req % sent
+    try:
+        n = s.send(pending)
+        pending = pending[n:]
+        if not pending:
+            sent += 1
+        blocked_since = None
+    except BlockingIOError:
+        # searchd stopped reading: the socket buffers are full.
+        if blocked_since is None:
+            blocked_since = time.time()
+        elif time.time() - blocked_since > 1.0:
+            break
+        time.sleep(0.01)
+    except OSError as e:
+        print("send:", e)
+        break
+spam_s = time.time() - start
+# Keep not reading: the write timeout (2 s) must close the connection.
+time.sleep(4)
+stop = True
+t.join()
+s.setblocking(True)
+s.settimeout(10)
+got, eof = 0, False
+try:
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            eof = True
+            break
+        got += len(b)
+except ConnectionResetError:
+    # Closed with requests of ours unread: a Unix socket says reset.
+    eof = True
+except OSError as e:
+    print("recv:", e)
+print("sent=%d of %d in %.1f s; replies read afterwards=%d bytes; "
+      "closed=%s" % (sent, total, spam_s, got, eof))
+print("rss_base_kb=%d rss_peak_kb=%d reply_bytes=%d" % (base, peak[0], one))
+PY
+cat "$T/spam.out" | sed 's/^/# /'
+sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$T/spam.out")
+base=$(sed -n 's/.*rss_base_kb=\([0-9]*\).*/\1/p' "$T/spam.out")
+peak=$(sed -n 's/.*rss_peak_kb=\([0-9]*\).*/\1/p' "$T/spam.out")
+check "searchd stopped reading the client that does not read ($sent of 20000 requests taken)" \
+    [ "${sent:-20000}" -lt 20000 ]
+check "the write timeout closed it" grep -q 'closed=True' "$T/spam.out"
+check "the log says so" grep -q 'write timeout: .* bytes of replies not taken' \
+    "$T/daemon.log"
+# What searchd may hold for it: max-pending-out (256 KiB), plus the
+# replies of the requests already running (64 at most), plus 16 MiB for
+# the query threads' and the loop's allocator arenas.  Had it read all
+# 20000 requests, their replies would be 20000 x one reply (hundreds of
+# MiB).
+bound=$((256 + 64 * one / 1024 + 16384))
+if [ "${SD_VALGRIND:-0}" = 1 ] || [ "${SD_SANITIZERS:-no}" = yes ]; then
+    ok "# SKIP RSS bound under valgrind/sanitizers ($base -> $peak kB)"
+else
+    check "RSS while it spams: $base -> $peak kB, growth <= $bound kB" \
+        [ $((peak - base)) -le "$bound" ]
+fi
+check "status counts the timed-out connection" \
+    [ "$(st connections_timed_out)" -ge 1 ]
+stop_and_check
