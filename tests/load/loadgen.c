@@ -36,7 +36,8 @@
  *
  *   loadgen: conns=256 requests=100000 replies=100000 lost=0 wrong=0
  *            busy=0 ping_p50_ms=.. ping_p99_ms=.. search_p50_ms=..
- *            search_p99_ms=.. max_ms=.. wall_s=.. rps=..
+ *            search_p99_ms=.. all_p99_ms=.. ping_max_ms=.. max_ms=..
+ *            wall_s=.. rps=..
  *
  * Latency is from just before a request is written until its reply line
  * is read (CLOCK_MONOTONIC).  Exit status 0 when nothing was lost or
@@ -702,14 +703,15 @@ main(int argc, char **argv)
     fprintf(stderr, "\n");
     printf("%s: conns=%d requests=%ld replies=%ld lost=%ld wrong=%ld "
            "busy=%ld ping_p50_ms=%.3f ping_p99_ms=%.3f search_p50_ms=%.3f "
-           "search_p99_ms=%.3f all_p99_ms=%.3f max_ms=%.3f wall_s=%.2f "
-           "rps=%.0f\n", label, r.n_conns, r.next_id, r.replies, r.lost,
+           "search_p99_ms=%.3f all_p99_ms=%.3f ping_max_ms=%.3f max_ms=%.3f "
+           "wall_s=%.2f rps=%.0f\n", label, r.n_conns, r.next_id, r.replies, r.lost,
            r.wrong, r.busy,
            percentile(r.lat[K_PING], r.n_lat[K_PING], 50),
            percentile(r.lat[K_PING], r.n_lat[K_PING], 99),
            percentile(r.lat[K_SEARCH], r.n_lat[K_SEARCH], 50),
            percentile(r.lat[K_SEARCH], r.n_lat[K_SEARCH], 99),
-           percentile(all, n_all, 99), max, wall,
+           percentile(all, n_all, 99),
+           percentile(r.lat[K_PING], r.n_lat[K_PING], 100), max, wall,
            wall > 0 ? (double)r.replies / wall : 0.0);
     if (r.lost || r.wrong || r.replies == 0)
         rc = 1;
