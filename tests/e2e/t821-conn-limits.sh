@@ -5,7 +5,7 @@
 # it once max-pending-out is unsent, so the daemon's memory stays bounded
 # (measured while it spams), and the write timeout then closes it.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 9
+plan 10
 
 N=1500
 [ "${SD_VALGRIND:-0}" = 1 ] && N=300
@@ -160,4 +160,24 @@ else
 fi
 check "status counts the timed-out connection" \
     [ "$(st connections_timed_out)" -ge 1 ]
+
+# ---- a reload applies the timeouts ----
+# The idle timeout was the default 300 s; the file's 0.5 s applies to
+# the connections open at the reload.
+"$PYTHON3" - "$SOCK" >"$T/idle.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(20)
+t0 = time.time()
+print("closed" if s.recv(10) == b"" else "data", "after %.1f s" % (time.time() - t0))
+PY
+IPID=$!
+sleep 0.5
+echo "idle-timeout = 0.5" >"$SEARCHD_CONFIG"
+sc --reload >/dev/null || diag "reload failed"
+wait "$IPID"
+diag "$(cat "$T/idle.out")"
+check "a reload's idle-timeout closes a connection opened before it" \
+    grep -q '^closed after' "$T/idle.out"
 stop_and_check

@@ -234,6 +234,58 @@ START_TEST(a_missing_file_is_enoent)
 }
 END_TEST
 
+START_TEST(client_limits_are_read)
+{
+    struct settings s;
+    char err[1024];
+
+    ck_assert_int_eq(load("max-connections = 300\n"
+                          "max-pending-out = 512K\n"
+                          "max-line = 8192\n"
+                          "idle-timeout = 0\n"
+                          "read-timeout = 2.5\n"
+                          "write-timeout = 10\n", &s, err, sizeof err), 0);
+    ck_assert_uint_eq(s.max_conns, 300);
+    ck_assert_uint_eq(s.max_pending_out, 512u << 10);
+    ck_assert_uint_eq(s.max_line, 8192);
+    ck_assert_uint_eq(s.idle_ms, 0);
+    ck_assert_uint_eq(s.read_ms, 2500);
+    ck_assert_uint_eq(s.write_ms, 10000);
+    settings_clear(&s);
+    /* Defaults, and every size suffix. */
+    settings_init(&s);
+    ck_assert_uint_eq(s.max_conns, 1024);
+    ck_assert_uint_eq(s.max_pending_out, 4u << 20);
+    ck_assert_uint_eq(s.max_line, 65536);
+    ck_assert_uint_eq(s.idle_ms, 300000);
+    ck_assert_int_eq(settings_set(&s, "max-pending-out", "1G", NULL, err,
+                                  sizeof err), 0);
+    ck_assert_uint_eq(s.max_pending_out, 1u << 30);
+    ck_assert_int_eq(settings_set(&s, "max-pending-out", "8m", NULL, err,
+                                  sizeof err), 0);
+    ck_assert_uint_eq(s.max_pending_out, 8u << 20);
+    ck_assert_int_eq(settings_set(&s, "max-pending-out", "70000", NULL, err,
+                                  sizeof err), 0);
+    ck_assert_uint_eq(s.max_pending_out, 70000);
+    ck_assert_int_eq(settings_set(&s, "max-line", "64K", NULL, err,
+                                  sizeof err), 0);
+    ck_assert_uint_eq(s.max_line, 65536);
+    settings_clear(&s);
+    assert_error("max-connections = 0\n", 1, "from 1 to 1000000");
+    assert_error("max-pending-out = 1K\n", 1, "want bytes from 65536");
+    assert_error("max-pending-out = 2G\n", 1, "want bytes");
+    assert_error("max-pending-out = -1\n", 1, "want bytes");
+    assert_error("max-pending-out = 5X\n", 1, "want bytes");
+    assert_error("max-pending-out = 99999999999999999999G\n", 1,
+                 "want bytes");
+    assert_error("max-line = 65537\n", 1, "to 65536");
+    assert_error("max-line = 100\n", 1, "from 1024");
+    assert_error("idle-timeout = -1\n", 1, "seconds from 0");
+    assert_error("read-timeout = soon\n", 1, "seconds");
+    assert_error("write-timeout = 100000\n", 1, "to 86400");
+}
+END_TEST
+
 START_TEST(command_line_values_use_the_same_parser)
 {
     struct settings s;
@@ -334,6 +386,7 @@ conf_suite(void)
     tcase_add_test(tc, a_line_too_long_is_refused);
     tcase_add_test(tc, a_tilde_is_the_home_folder);
     tcase_add_test(tc, a_missing_file_is_enoent);
+    tcase_add_test(tc, client_limits_are_read);
     tcase_add_test(tc, command_line_values_use_the_same_parser);
     tcase_add_test(tc, default_path_follows_the_environment);
     tcase_add_test(tc, access_keys_are_read);
