@@ -229,7 +229,8 @@ cmd_search(struct conn *c, const struct proto_request *req,
            struct commands_ctx *ctx)
 {
     conn_ref(c);
-    if (qpool_submit(ctx->qpool, req, search_done_cb, c) < 0) {
+    if (qpool_submit(ctx->qpool, req, conn_fair_tag(c), search_done_cb,
+                     c) < 0) {
         conn_unref(c);
         reply_error(c, req->id, SD_ERR_BUSY,
                     "too many searches waiting; try again");

@@ -41,6 +41,7 @@ struct conn {
                                      * line waits for its end; 0: none */
     unsigned long long out_ms;      /* output pending: its last progress
                                      * (or when it began) */
+    uint64_t fair_tag;          /* for qpool_submit */
 };
 
 static void update_reading(struct conn *c);
@@ -113,6 +114,12 @@ bool
 conn_is_open(const struct conn *c)
 {
     return c->bev != NULL && !c->is_closing;
+}
+
+uint64_t *
+conn_fair_tag(struct conn *c)
+{
+    return &c->fair_tag;
 }
 
 struct server *

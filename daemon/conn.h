@@ -66,6 +66,10 @@ void conn_sweep(struct conn *c, unsigned long long now);
 /* The server's limits changed: take up the new output cap. */
 void conn_limits_changed(struct conn *c);
 
+/* The client's place in the query pool's fair queue (qpool_submit);
+ * owned by c. */
+uint64_t *conn_fair_tag(struct conn *c);
+
 struct server *conn_server(const struct conn *c);
 /* Borrowed, until the conn is freed. */
 const struct conn_peer *conn_peer(const struct conn *c);

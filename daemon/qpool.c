@@ -30,6 +30,7 @@ struct qjob {
     enum proto_copies copies;
     qpool_done_cb cb;
     void *arg;
+    uint64_t tag;       /* fair-queueing order: the queue is sorted by it */
     char *reply;        /* owned; set by the worker */
     size_t reply_len;
 };
@@ -50,8 +51,9 @@ struct qpool {
 
     pthread_mutex_t lock;       /* guards the lists and is_stopping */
     pthread_cond_t cond;
-    struct qjob *head, *tail;
+    struct qjob *head, *tail;   /* sorted by tag, then by arrival */
     size_t n_queued;
+    uint64_t vtime;             /* tag of the search started last */
     struct qjob *done_head, *done_tail;
     bool is_stopping;
 };
@@ -371,6 +373,8 @@ qworker_main(void *arg)
         if (qp->head == NULL)
             qp->tail = NULL;
         qp->n_queued--;
+        if (j->tag > qp->vtime)
+            qp->vtime = j->tag;
         pthread_mutex_unlock(&qp->lock);
 
         run_search(w, j);
@@ -450,9 +454,44 @@ fail:
     return NULL;
 }
 
+/*
+ * Start-time fair queueing with unit costs: a search's tag is one past
+ * the later of the tag of the search started last (vtime) and its
+ * client's previous tag; the queue runs in tag order.  A client that
+ * pipelines n searches gets tags vtime+1..vtime+n, and another client's
+ * next search, tagged vtime+1, goes before all but its first.  Tags only
+ * grow, so nothing waits forever.  Under the lock.
+ */
+static void
+enqueue_fair(struct qpool *qp, struct qjob *j, uint64_t *fair_tag)
+{
+    struct qjob **pp;
+
+    if (fair_tag == NULL) {
+        /* No client to be fair between: after everything queued. */
+        j->tag = qp->tail ? qp->tail->tag : qp->vtime;
+    } else {
+        j->tag = (*fair_tag > qp->vtime ? *fair_tag : qp->vtime) + 1;
+        *fair_tag = j->tag;
+    }
+    if (qp->tail == NULL || qp->tail->tag <= j->tag) {
+        /* The common case: in order. */
+        if (qp->tail)
+            qp->tail->next = j;
+        else
+            qp->head = j;
+        qp->tail = j;
+        return;
+    }
+    for (pp = &qp->head; (*pp)->tag <= j->tag; pp = &(*pp)->next)
+        ;   /* ends before the tail: its tag is greater */
+    j->next = *pp;
+    *pp = j;
+}
+
 int
 qpool_submit(struct qpool *qp, const struct proto_request *req,
-             qpool_done_cb cb, void *arg)
+             uint64_t *fair_tag, qpool_done_cb cb, void *arg)
 {
     struct qjob *j;
 
@@ -478,11 +517,7 @@ qpool_submit(struct qpool *qp, const struct proto_request *req,
     j->want_correct = req->want_correct;
     j->cb = cb;
     j->arg = arg;
-    if (qp->tail)
-        qp->tail->next = j;
-    else
-        qp->head = j;
-    qp->tail = j;
+    enqueue_fair(qp, j, fair_tag);
     qp->n_queued++;
     pthread_cond_signal(&qp->cond);
     pthread_mutex_unlock(&qp->lock);

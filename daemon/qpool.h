@@ -11,6 +11,7 @@
 #define SEARCHD_QPOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -42,10 +43,15 @@ struct qpool *qpool_new(const char *dir, unsigned nthreads,
  * Queue the search req (PROTO_OP_SEARCH; borrowed: what the search needs
  * is copied, and a reference to its id taken, to echo in the reply).  cb
  * runs on the loop thread with the encoded reply (a result or an error).
- * Returns 0 or -EBUSY.
+ *
+ * The queue is fair between clients: *fair_tag (the submitting client's,
+ * owned by the caller, 0 at first; NULL: no client) orders its searches
+ * after those of clients with fewer waiting (start-time fair queueing),
+ * so one client pipelining many searches delays the others' by about one
+ * search each, not by all of its own.  Returns 0 or -EBUSY.
  */
 int qpool_submit(struct qpool *qp, const struct proto_request *req,
-                 qpool_done_cb cb, void *arg);
+                 uint64_t *fair_tag, qpool_done_cb cb, void *arg);
 
 /* Stop the workers (queued searches get a shutdown error reply) and free.
  * Runs on the loop thread.  NULL is fine. */

@@ -95,7 +95,7 @@ def dribble():
            got=b.decode())
 def no_read():
     s = conn(); s.setblocking(False); t0 = time.time()
-    req = b'{"v":1,"id":%d,"op":"search","q":"report","limit":200}\n'
+    req = b'{"v":1,"id":%d,"op":"search","q":"report","limit":50}\n'
     sent, pend, blocked = 0, b"", None
     while time.time() - t0 < 3:
         if not pend:

@@ -692,6 +692,8 @@ main(int argc, char **argv)
         die_oom();
     n_all = 0;
     for (int k = 0; k < K__COUNT; k++) {
+        if (r.n_lat[k] == 0)
+            continue;   /* r.lat[k] is NULL */
         memcpy(all + n_all, r.lat[k], r.n_lat[k] * sizeof *all);
         n_all += r.n_lat[k];
     }
