@@ -1751,6 +1751,26 @@ print_progress(const struct options *o, const json_t *root, bool is_final)
     fflush(stdout);
 }
 
+/* "3 (refused 0, timed out 2)"; "?" from a searchd that does not say. */
+static void
+print_connections(const json_t *root)
+{
+    long long open, refused, timed_out;
+    char line[128];
+
+    if (!get_count(root, "connections", &open)) {
+        print_status_line("connections:", NULL);
+        return;
+    }
+    if (get_count(root, "connections_refused", &refused) &&
+        get_count(root, "connections_timed_out", &timed_out))
+        snprintf(line, sizeof line, "%lld (refused busy %lld, timed out "
+                 "%lld)", open, refused, timed_out);
+    else
+        snprintf(line, sizeof line, "%lld", open);
+    print_status_line("connections:", line);
+}
+
 static int
 print_status(const struct options *o, const json_t *root)
 {
@@ -1783,6 +1803,7 @@ print_status(const struct options *o, const json_t *root)
     else
         snprintf(uptime, sizeof(uptime), "?");
     print_status_line("uptime:", uptime);
+    print_connections(root);
     b.len = 0;
     put_plugins(&b, json_object_get(root, "plugins"));
     print_status_line("plugins:", b.p);

@@ -5,7 +5,7 @@
 # it once max-pending-out is unsent, so the daemon's memory stays bounded
 # (measured while it spams), and the write timeout then closes it.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 10
+plan 11
 
 N=1500
 [ "${SD_VALGRIND:-0}" = 1 ] && N=300
@@ -65,6 +65,10 @@ check "connection 9 of max-connections 8: busy, no id, closed" [ "$prc" = 0 ]
 check "status counts the refused connection" [ "$(st connections_refused)" -ge 1 ]
 check "the log says why it refused" \
     grep -q 'refusing new ones' "$T/daemon.log"
+sc --status >"$T/status.txt"
+check "searchc --status shows the clients" \
+    grep -Eq '^connections: +1 \(refused busy [1-9][0-9]*, timed out 0\)$' \
+    "$T/status.txt" || diag "$(cat "$T/status.txt")"
 
 # ---- a client that never reads ----
 # One reply's size: limit 100 hits of the spool.
