@@ -95,7 +95,7 @@ def dribble():
            got=b.decode())
 def no_read():
     s = conn(); s.setblocking(False); t0 = time.time()
-    req = b'{"v":1,"id":%d,"op":"search","q":"report","limit":50}\n'
+    req = b'{"v":1,"id":%d,"op":"search","q":"report","limit":20}\n'
     sent, pend, blocked = 0, b"", None
     while time.time() - t0 < 3:
         if not pend:
@@ -206,13 +206,24 @@ check "status counts them: $to connections timed out (>= 54)" [ "$to" -ge 54 ]
 # times the baseline's plus 20 ms.  A loop blocked by any of them (a
 # 100 MB line read whole, a blocking write, a per-byte reparse) would add
 # hundreds of ms; scheduling noise on a loaded 2-core machine does not.
+# The hostile searches (4 clients x 64 in flight) are real work for the
+# query threads: fair queueing (qpool.c) lets the good client's search
+# wait for about one of them per hostile client, a few ms.
+# Under valgrind, which runs one thread at a time 20-50 times slower, a
+# search takes tens of ms and latency says nothing: shown only.
 b99=$(p99 "$T/base.out") h99=$(p99 "$T/hostile-good.out")
 bound=$("$PYTHON3" -c 'import sys; print("%.3f" % (5 * float(sys.argv[1]) + 20))' "$b99")
 diag "good client p99: ${b99} ms alone, ${h99} ms beside the hostile clients (bound ${bound} ms)"
-check "good client's p99 with hostile clients ($h99 ms) <= 5 x baseline + 20 ms ($bound ms)" \
-    "$PYTHON3" -c 'import sys; sys.exit(float(sys.argv[1]) > float(sys.argv[2]))' "$h99" "$bound"
 n_good=$(sed -n 's/.* replies=\([0-9]*\) .*/\1/p' "$T/hostile-good.out")
-check "the good client was served throughout ($n_good requests in 6 s)" [ "${n_good:-0}" -ge 200 ]
+if [ "${SD_VALGRIND:-0}" = 1 ]; then
+    ok "# SKIP latency under valgrind (p99 $b99 ms alone, $h99 ms beside them)"
+    ok "# SKIP throughput under valgrind ($n_good requests in 6 s)"
+else
+    check "good client's p99 with hostile clients ($h99 ms) <= 5 x baseline + 20 ms ($bound ms)" \
+        "$PYTHON3" -c 'import sys; sys.exit(float(sys.argv[1]) > float(sys.argv[2]))' "$h99" "$bound"
+    check "the good client was served throughout ($n_good requests in 6 s)" \
+        [ "${n_good:-0}" -ge 200 ]
+fi
 
 i=0
 while [ "$(st connections)" != 1 ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
