@@ -5,7 +5,7 @@
 # it once max-pending-out is unsent, so the daemon's memory stays bounded
 # (measured while it spams), and the write timeout then closes it.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 11
+plan 12
 
 N=1500
 [ "${SD_VALGRIND:-0}" = 1 ] && N=300
@@ -69,6 +69,50 @@ sc --status >"$T/status.txt"
 check "searchc --status shows the clients" \
     grep -Eq '^connections: +1 \(refused busy [1-9][0-9]*, timed out 0\)$' \
     "$T/status.txt" || diag "$(cat "$T/status.txt")"
+
+# ---- the query queue is fair between clients ----
+# A client pipelines 64 searches (the per-connection cap); once they are
+# queued another client asks one.  Fair queueing (qpool.c) runs it next,
+# after the hog's searches already running; a single FIFO would run it
+# after all 64.  An order, not a time: it holds on a loaded machine.
+"$PYTHON3" - "$SOCK" >"$T/fair.out" 2>&1 <<'PY'
+import json, socket, sys, threading
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(60)
+    s.connect(path)
+    return s
+hog, good = conn(), conn()
+order, first = [], threading.Event()
+lock = threading.Lock()
+def read_hog():
+    f = hog.makefile("rb")
+    for _ in range(64):
+        r = json.loads(f.readline())
+        assert r["ok"] is True, r
+        with lock:
+            order.append("hog")
+        first.set()
+t = threading.Thread(target=read_hog)
+t.start()
+hog.sendall(b"".join(b'{"v":1,"id":%d,"op":"search","q":"harvest OR report",'
+                     b'"limit":200}\n' % i for i in range(64)))
+first.wait(60)
+good.sendall(b'{"v":1,"id":"g","op":"search","q":"harvest","limit":5}\n')
+r = json.loads(good.makefile("rb").readline())
+assert r["ok"] is True, r
+with lock:
+    before = len(order)
+    order.append("good")
+t.join()
+print("hog replies before the other client's search: %d of 64" % before)
+PY
+frc=$?
+cat "$T/fair.out" | sed 's/^/# /'
+before=$(sed -n 's/.*search: \([0-9]*\) of 64/\1/p' "$T/fair.out")
+check "another client's search overtakes a 64-search pipeline (after $before)" \
+    [ "$frc" = 0 -a "${before:-64}" -le 16 ]
 
 # ---- a client that never reads ----
 # One reply's size: limit 100 hits of the spool.
