@@ -149,3 +149,59 @@ pio_starts_with(struct pio_span s, const char *prefix)
 
     return s.n >= n && memcmp(s.p, prefix, n) == 0;
 }
+
+bool
+pio_is_utf8(const void *buf, size_t n, bool cut_ok, bool *non_ascii_out)
+{
+    const unsigned char *s = buf;
+    bool non_ascii = false;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xbf;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        non_ascii = true;
+        if (c >= 0xc2 && c <= 0xdf)
+            need = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            if (c == 0xe0)
+                lo = 0xa0;      /* no overlong forms */
+            else if (c == 0xed)
+                hi = 0x9f;      /* no surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            if (c == 0xf0)
+                lo = 0x90;
+            else if (c == 0xf4)
+                hi = 0x8f;      /* nothing past U+10FFFF */
+        } else
+            goto bad;
+        for (size_t k = 1; k <= need; k++) {
+            if (i + k >= n) {
+                if (cut_ok)
+                    goto good;  /* cut at the end of the buffer */
+                goto bad;
+            }
+            if (s[i + k] < lo || s[i + k] > hi)
+                goto bad;
+            lo = 0x80;
+            hi = 0xbf;
+        }
+        i += need + 1;
+    }
+good:
+    if (non_ascii_out != NULL)
+        *non_ascii_out = non_ascii;
+    return true;
+bad:
+    if (non_ascii_out != NULL)
+        *non_ascii_out = non_ascii;
+    return false;
+}

@@ -48,6 +48,14 @@ struct pio_span pio_trim(struct pio_span s);
 bool pio_next_line(const char *buf, size_t len, size_t *pos,
                    struct pio_span *line_out);
 
+/*
+ * Is s[0..n) valid UTF-8 (no overlong forms, no surrogates, nothing past
+ * U+10FFFF)?  With cut_ok, a sequence cut short by the end of the buffer
+ * is accepted: a file's head may end in the middle of a character.
+ * *non_ascii_out (may be NULL) says whether any byte was >= 0x80.
+ */
+bool pio_is_utf8(const void *s, size_t n, bool cut_ok, bool *non_ascii_out);
+
 /* Does s start with prefix (bytes, case sensitive)? */
 bool pio_starts_with(struct pio_span s, const char *prefix);
 

@@ -19,6 +19,7 @@ PACKAGES="
     libxxhash-dev
     libgumbo-dev
     libseccomp-dev
+    libxml2-dev
     check
     valgrind
     man-db

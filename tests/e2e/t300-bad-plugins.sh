@@ -26,8 +26,8 @@ sc --json --status >"$T/status"
 check "status lists exactly the good plugins" "$PYTHON3" -c '
 import json, sys
 names = sorted(p["name"] for p in json.load(open(sys.argv[1]))["plugins"])
-assert names == ["business-standard", "geo-news", "html", "marker", "plaintext",
-                 "reuters-sgml", "smart", "usenet"], names
+assert names == ["business-standard", "feed", "geo-news", "html", "marker",
+                 "plaintext", "reuters-sgml", "smart", "usenet"], names
 ' "$T/status"
 check "a file for the marker plugin is indexed by it" \
     sh -c '"$0" --socket "$1" --json marker | grep -q "\"plugin\":\"marker\""' "$SEARCHC" "$SOCK"
