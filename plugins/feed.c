@@ -1375,14 +1375,6 @@ logf_(const struct sd_sink *sink, int level, const char *fmt, ...)
     sink->log(sink->host, level, msg);
 }
 
-static bool
-is_single_byte_label(const char *l)
-{
-    return strstr(l, "8859") != NULL || strstr(l, "1252") != NULL ||
-           strstr(l, "latin") != NULL || strstr(l, "ascii") != NULL ||
-           strstr(l, "windows-125") != NULL || strstr(l, "cp125") != NULL;
-}
-
 /* The encoding in the XML declaration, lower case, into out. */
 static bool
 declared_encoding(const char *buf, size_t len, char *out, size_t outsz)
@@ -1424,7 +1416,7 @@ pick_encoding(const char *buf, size_t len)
     if (!declared_encoding(buf, len, label, sizeof label) ||
         strcmp(label, "utf-8") == 0 || strcmp(label, "utf8") == 0)
         return valid ? NULL : "WINDOWS-1252";
-    if (is_single_byte_label(label) && valid && non_ascii)
+    if (pio_is_single_byte_charset(label) && valid && non_ascii)
         return "UTF-8";
     if (strcmp(label, "iso-8859-1") == 0 || strcmp(label, "latin1") == 0 ||
         strcmp(label, "latin-1") == 0 || strcmp(label, "us-ascii") == 0 ||

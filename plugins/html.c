@@ -112,49 +112,6 @@ str_add(struct str *b, const char *s, size_t n)
 
 /* ---- charset -------------------------------------------------------------- */
 
-static bool
-utf8_check(const unsigned char *s, size_t n, bool *non_ascii)
-{
-    size_t i = 0;
-
-    *non_ascii = false;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xbf;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        *non_ascii = true;
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1;
-        else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            if (c == 0xe0)
-                lo = 0xa0;
-            else if (c == 0xed)
-                hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            if (c == 0xf0)
-                lo = 0x90;
-            else if (c == 0xf4)
-                hi = 0x8f;
-        } else
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if (i + k >= n || s[i + k] < lo || s[i + k] > hi)
-                return false;
-            lo = 0x80;
-            hi = 0xbf;
-        }
-        i += need + 1;
-    }
-    return true;
-}
-
 /* Case-insensitive search for needle in s[0..n). */
 static const char *
 memcasemem(const char *s, size_t n, const char *needle)
@@ -208,15 +165,6 @@ declared_charset(const char *buf, size_t len, char *out, size_t outsz)
         p = gt;
     }
     return false;
-}
-
-static bool
-is_single_byte_label(const char *l)
-{
-    return strstr(l, "8859") != NULL || strstr(l, "1252") != NULL ||
-           strcmp(l, "latin1") == 0 || strcmp(l, "latin-1") == 0 ||
-           strcmp(l, "us-ascii") == 0 || strcmp(l, "ascii") == 0 ||
-           strstr(l, "windows-125") != NULL || strstr(l, "cp125") != NULL;
 }
 
 /*
@@ -277,7 +225,7 @@ decode_page(const char *buf, size_t len, struct str *out)
     if (len >= 2 && u[0] == 0xfe && u[1] == 0xff)
         return to_utf8("UTF-16BE", buf + 2, len - 2, out);
 
-    valid = utf8_check(u, len, &non_ascii);
+    valid = pio_is_utf8(u, len, false, &non_ascii);
     if (declared_charset(buf, len, label, sizeof label)) {
         bool utf8 = strcmp(label, "utf-8") == 0 || strcmp(label, "utf8") == 0;
         bool latin1 = strcmp(label, "iso-8859-1") == 0 ||
@@ -294,7 +242,7 @@ decode_page(const char *buf, size_t len, struct str *out)
             return str_add(out, buf, len);
         /* Non-ASCII bytes that are all valid UTF-8 are UTF-8, whatever
          * a single-byte declaration says (copied templates). */
-        if (is_single_byte_label(label) && valid && non_ascii)
+        if (pio_is_single_byte_charset(label) && valid && non_ascii)
             return str_add(out, buf, len);
         /* WHATWG: the Latin-1 and ASCII labels mean Windows-1252. */
         rc = to_utf8(latin1 ? "WINDOWS-1252" : label, buf, len, out);

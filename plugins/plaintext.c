@@ -31,54 +31,6 @@
 
 /* The host refuses bigger files; the cap also bounds our buffer. */
 #define PT_MAX_FILE_BYTES ((size_t)64 << 20)
-/* First buffer size when fstat cannot tell (pipes). */
-
-/*
- * Valid UTF-8?  A sequence cut short by the end of the buffer is accepted:
- * the head may end in the middle of a character.
- */
-static bool
-is_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xbf;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1;
-        else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            if (c == 0xe0)
-                lo = 0xa0;      /* no overlong forms */
-            else if (c == 0xed)
-                hi = 0x9f;      /* no surrogates */
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            if (c == 0xf0)
-                lo = 0x90;
-            else if (c == 0xf4)
-                hi = 0x8f;      /* nothing past U+10FFFF */
-        } else
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if (i + k >= n)
-                return true;    /* truncated at the end of the head */
-            if (s[i + k] < lo || s[i + k] > hi)
-                return false;
-            lo = 0x80;
-            hi = 0xbf;
-        }
-        i += need + 1;
-    }
-    return true;
-}
 
 static int
 probe(const char *path, const unsigned char *head, size_t len)
@@ -102,7 +54,8 @@ probe(const char *path, const unsigned char *head, size_t len)
         return 0;       /* empty or blank: nothing to index */
     if (ctl * 10 > len)
         return 0;
-    if (is_utf8(head, len))
+    /* The head may end in the middle of a character. */
+    if (pio_is_utf8(head, len, true, NULL))
         return 10;
     /* Latin-1 text is mostly ASCII with a few accented letters or
      * symbols; random binary is not (about 40% ASCII). */

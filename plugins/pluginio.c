@@ -205,3 +205,11 @@ bad:
         *non_ascii_out = non_ascii;
     return false;
 }
+
+bool
+pio_is_single_byte_charset(const char *l)
+{
+    return strstr(l, "8859") != NULL || strstr(l, "1252") != NULL ||
+           strstr(l, "latin") != NULL || strstr(l, "ascii") != NULL ||
+           strstr(l, "windows-125") != NULL || strstr(l, "cp125") != NULL;
+}

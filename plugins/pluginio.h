@@ -56,6 +56,13 @@ bool pio_next_line(const char *buf, size_t len, size_t *pos,
  */
 bool pio_is_utf8(const void *s, size_t n, bool cut_ok, bool *non_ascii_out);
 
+/*
+ * Does a lower-case charset label name a single-byte charset (Latin-1,
+ * Windows-125x, ASCII)?  A page or feed declaring one while its bytes are
+ * valid, non-ASCII UTF-8 was copied from a template: it is UTF-8.
+ */
+bool pio_is_single_byte_charset(const char *label);
+
 /* Does s start with prefix (bytes, case sensitive)? */
 bool pio_starts_with(struct pio_span s, const char *prefix);
 
