@@ -197,6 +197,8 @@ hit_json(const xap_hits *h, size_t i, unsigned rank,
         copy_field(hit, data, "path_b64");
     if (json_object_get(data, "member"))
         copy_field(hit, data, "member");
+    if (json_object_get(data, "url"))
+        copy_field(hit, data, "url");
     json_object_set_new(hit, "snippet",
                         json_string(xap_hits_snippet(h, i)));
     copy_field(hit, data, "plugin");
