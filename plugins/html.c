@@ -7,10 +7,12 @@
  * browsers repair by the HTML5 tree-building rules, and the scoring below
  * relies on paragraphs staying inside their article container; gumbo
  * builds the tree a browser does, libxml2's pre-HTML5 parser does not.
- * Speed measured on the 61 dev pages of the extraction benchmark (14.7 MB):
- * gumbo parsed 13 MB/s, libxml2 40 MB/s (side by side, on a loaded
- * machine): gumbo is about 3 times slower, and the whole extraction still
- * runs at 80-90 pages/s of 240 KB (bench/extract-eval).  A libxml2 port of the extractor
+ * Speed, measured side by side on the 61 dev pages of the extraction
+ * benchmark (bench/extract-eval, figures in bench/README.md): libxml2
+ * parses 3 to 4 times as fast as gumbo (50-78 against 13-18 MB/s).  With
+ * scripts, styles and comments cut before the parse (prune_page), the
+ * whole extraction of a 50-150 KB page takes p50 3.5-6 ms in process,
+ * less than gumbo takes on the raw page.  A libxml2 port of the extractor
  * was not scored, so the quality side of the choice rests on conformance.
  *
  * Probe: 85 when the head starts (after a BOM, white space and comments)
@@ -64,7 +66,7 @@
 /* Pages bigger than this are refused (the host's own cap is higher). */
 #define HT_MAX_FILE_BYTES ((size_t)32 << 20)
 /* Elements deeper than this are not walked: bounds recursion and time on
- * pathological nesting (real pages stay under 60; bound_nesting keeps
+ * pathological nesting (real pages stay under 60; prune_page keeps
  * parsed pages under about 3 x HT_MAX_NEST). */
 #define HT_MAX_DEPTH 1024
 /* How much of the page the charset declaration is looked for in. */
@@ -112,17 +114,24 @@ str_add(struct str *b, const char *s, size_t n)
 
 /* ---- charset -------------------------------------------------------------- */
 
-/* Case-insensitive search for needle in s[0..n). */
+/* Case-insensitive search for needle in s[0..n).  Positions whose first
+ * byte cannot start the needle are passed over without a call. */
 static const char *
 memcasemem(const char *s, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
+    unsigned char lo, up;
 
     if (m == 0 || n < m)
         return NULL;
-    for (size_t i = 0; i + m <= n; i++)
-        if (strncasecmp(s + i, needle, m) == 0)
+    lo = (unsigned char)tolower((unsigned char)needle[0]);
+    up = (unsigned char)toupper((unsigned char)needle[0]);
+    for (size_t i = 0; i + m <= n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if ((c == lo || c == up) && strncasecmp(s + i, needle, m) == 0)
             return s + i;
+    }
     return NULL;
 }
 
@@ -255,13 +264,22 @@ sniff:
     return to_utf8("WINDOWS-1252", buf, len, out);
 }
 
-/* ---- nesting bound ------------------------------------------------------------ */
+/* ---- pruning before the parse ------------------------------------------------- */
 
 /*
- * gumbo checks scopes by scanning the stack of open elements, so its time
- * grows with the square of the nesting depth (50,000 nested <b><i> take
- * minutes).  Before parsing, start tags that would open elements deeper
- * than HT_MAX_NEST are cut out (with as many of the following end tags),
+ * One pass over the bytes before gumbo sees them, for two reasons.
+ *
+ * Time: two thirds of the bytes of the benchmark's pages are scripts,
+ * styles and comments, which the extractor never reads, and gumbo's
+ * tokenizer spends most of the parse on them.  Comments are removed and
+ * the content of <script> and <style> elements is emptied (the tags
+ * stay), except JSON-LD scripts, which the metadata comes from.  This
+ * halves the parse time on pages of 50 to 150 KB (bench/README.md).
+ *
+ * Nesting: gumbo checks scopes by scanning the stack of open elements, so
+ * its time grows with the square of the nesting depth (50,000 nested
+ * <b><i> take minutes).  Start tags that would open elements deeper than
+ * HT_MAX_NEST are cut out (with as many of the following end tags),
  * keeping their text.  Depth is estimated from the bytes: void elements,
  * self-closed tags and elements whose end tag is optional (p, li, td...)
  * do not count; comments and raw text (script, style...) are skipped.
@@ -288,6 +306,9 @@ static const char *const rawtext_tags[] = {
     "noframes", NULL
 };
 
+static const char *const script_tag[] = { "script", NULL };
+static const char *const style_tag[] = { "style", NULL };
+
 /* End of the tag starting at s[i] == '<' (index past '>'), or n. */
 static size_t
 tag_end(const char *s, size_t n, size_t i)
@@ -306,10 +327,10 @@ tag_end(const char *s, size_t n, size_t i)
     return n;
 }
 
-/* Rewrite page in place so that no element nests deeper than the bound;
- * returns how many tags were cut. */
+/* Rewrite page in place as described above; returns how many tags were
+ * cut for nesting too deep. */
 static size_t
-bound_nesting(struct str *page)
+prune_page(struct str *page)
 {
     char *s = page->s;
     size_t n = page->len, r = 0, w = 0, cut = 0;
@@ -322,10 +343,8 @@ bound_nesting(struct str *page)
         }
         if (r + 4 <= n && memcmp(s + r, "<!--", 4) == 0) {
             const char *e = memcasemem(s + r + 4, n - r - 4, "-->");
-            size_t end = e ? (size_t)(e - s) + 3 : n;
-            memmove(s + w, s + r, end - r);
-            w += end - r;
-            r = end;
+
+            r = e ? (size_t)(e - s) + 3 : n;    /* dropped */
             continue;
         }
         bool close = r + 1 < n && s[r + 1] == '/';
@@ -359,9 +378,19 @@ bound_nesting(struct str *page)
             char endtag[16];
             snprintf(endtag, sizeof endtag, "</%.*s", (int)(ne - nb), s + nb);
             const char *e = memcasemem(s + end, n - end, endtag);
+            size_t tag = end;   /* the start tag is s[r..tag) */
+
             end = e ? (size_t)(e - s) : n;
             if (!keep)
                 keep = true, excess--, depth++;   /* never cut raw text */
+            if ((tag_is(s + nb, ne - nb, script_tag) &&
+                 !memcasemem(s + r, tag - r, "ld+json")) ||
+                tag_is(s + nb, ne - nb, style_tag)) {
+                memmove(s + w, s + r, tag - r);   /* the tag, no content */
+                w += tag - r;
+                r = end;
+                continue;
+            }
         }
         if (keep) {
             memmove(s + w, s + r, end - r);
@@ -1680,7 +1709,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
         sink->log(sink->host, SD_LOG_WARN, "html: empty page");
         goto out;
     }
-    if (bound_nesting(&page) > 0)
+    if (prune_page(&page) > 0)
         sink->log(sink->host, SD_LOG_INFO,
                   "html: tags nested too deep were cut before parsing");
     opt.max_errors = 0;     /* do not keep parse errors: memory and time */
