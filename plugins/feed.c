@@ -45,7 +45,8 @@
  *   - body: content:encoded, else description (RSS); content, else
  *     summary (Atom).  HTML becomes paragraphs at block-level tags and
  *     <br>; scripts, styles and embedded objects are dropped; entities are
- *     decoded.  When both are given, the shorter one is the summary;
+ *     decoded.  When both are given, the description (summary) is the
+ *     summary;
  *   - outlet: the channel's (feed's) title; lang: the channel's
  *     <language> or dc:language, the entry's xml:lang, cut to two letters;
  *   - keyword: RSS <category> and dc:subject, Atom <category term>.
@@ -684,8 +685,11 @@ parse_iso(const char *s, char *out, size_t outsz)
             }
         }
         w.has_time = true;
-        if (*p != '\0' && !pio_is_space((unsigned char)*p) &&
-            !parse_offset(&p, &w, true))
+        p = skip_ws(p);     /* "2019-11-19 10:00:00 +0000" is common */
+        if (strncmp(p, "UTC", 3) == 0 || strncmp(p, "GMT", 3) == 0) {
+            w.tz = TZ_UTC;
+            p += 3;
+        } else if (*p != '\0' && !parse_offset(&p, &w, true))
             return false;
     }
     if (*skip_ws(p) != '\0')
@@ -1004,6 +1008,13 @@ lang_of(const char *s)
     return strdup(l);
 }
 
+static bool
+is_http(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 ||
+           strncasecmp(s, "https://", 8) == 0;
+}
+
 /* An http(s) URL: href resolved against the element's xml:base, else
  * against the feed's own address (its site or self link). */
 static char *
@@ -1082,9 +1093,11 @@ read_rss_item(const struct feed *f, const xmlNode *n, struct item *it,
             xmlChar *perma = xmlGetProp(c, (const xmlChar *)"isPermaLink");
 
             it->id = plain_of(c, &err);
+            /* A permalink guid is a whole URL: never resolved against
+             * the feed's address, as a bare number would be. */
             if (it->id != NULL && (perma == NULL ||
                                    strcmp((char *)perma, "false") != 0) &&
-                it->url == NULL)
+                it->url == NULL && is_http(it->id))
                 it->url = http_url(f, c, it->id);
             xmlFree(perma);
         } else if (is_el(f, c, NULL, NULL, "author"))
@@ -1253,6 +1266,9 @@ feed_base(const struct feed *f, const xmlNode *chan, int *err)
     return best;
 }
 
+/* The ASCII of a UTF-16 head the probe looks at. */
+#define PROBE_ASCII 2048
+
 /* ---- probe ------------------------------------------------------------------ */
 
 static const char *
@@ -1338,20 +1354,29 @@ tag_named(const char *tag, size_t n, const char *name)
 static int
 probe(const char *path, const unsigned char *head, size_t len)
 {
-    const char *tag;
-    size_t n;
+    const char *tag, *s = (const char *)head;
+    char ascii[PROBE_ASCII];
+    size_t n, k = 0;
     bool named = path != NULL &&
                  (has_suffix(path, ".rss") || has_suffix(path, ".atom"));
 
-    if (root_tag((const char *)head, len, &tag, &n)) {
+    /* UTF-16 feeds (libxml2 reads them): look at their ASCII. */
+    if (len >= 2 && ((head[0] == 0xff && head[1] == 0xfe) ||
+                     (head[0] == 0xfe && head[1] == 0xff))) {
+        for (size_t j = 2; j < len && k < sizeof ascii; j++)
+            if (head[j] != 0)
+                ascii[k++] = (char)head[j];
+        s = ascii;
+        len = k;
+    }
+    if (root_tag(s, len, &tag, &n)) {
         if (tag_named(tag, n, "rss"))
             return 95;
         if (tag_named(tag, n, "feed") &&
             (find_in(tag, n, NS_ATOM) || find_in(tag, n, NS_ATOM03)))
             return 95;
         if (tag_named(tag, n, "RDF") &&
-            (find_in((const char *)head, len, NS_RSS1) ||
-             find_in((const char *)head, len, NS_RSS09)))
+            (find_in(s, len, NS_RSS1) || find_in(s, len, NS_RSS09)))
             return 95;
     }
     return named ? 50 : 0;

@@ -5,7 +5,7 @@
 # entities; and robustness: no items, binary junk named .rss, external
 # and recursive entities, duplicate ids, deep markup, a large feed.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 27
+plan 28
 
 F=$SD_DATA_DIR/feed
 # Under SD_VALGRIND=1 the extraction runs under valgrind, as in t710.
@@ -69,6 +69,13 @@ ex "$T/false-latin1.rss" >"$T/fl.json" 2>"$T/err"
 check "a Latin-1 declaration on UTF-8 bytes is read as UTF-8" \
     [ "$(docs "$T/fl.json" 'd["title"]')" = "Café du quai rouvre" ]
 
+# UTF-16 with a BOM: probed through its ASCII, read by libxml2.
+printf '<?xml version="1.0" encoding="UTF-16"?>\n<rss version="2.0"><channel><title>Sixteen</title><item><title>Wide caf\303\251 item</title><guid>w1</guid><description>Sixteen bits.</description></item></channel></rss>\n' |
+    iconv -f UTF-8 -t UTF-16 >"$T/wide.xml"
+ex "$T/wide.xml" >"$T/w.json" 2>"$T/err"
+check "a UTF-16 feed (BOM, no .rss name) goes to feed and reads right" \
+    [ "$(docs "$T/w.json" '(d["plugin"], d["title"], d["outlet"])')" = "('feed', 'Wide café item', 'Sixteen')" ]
+
 ex "$F/broken.xml" >"$T/b.json" 2>"$T/err"; rc=$?
 check "a feed cut off mid-item: recovered, HTML entities read, .xml claimed by content" \
     [ "$rc" = 0 -a "$(docs "$T/b.json" '(len(docs), d["title"], d["body"], d["date"])')" = "(2, 'Slipway repaired at last', 'The slipway reopened on Tuesday — boats can launch again.', None)" ]
@@ -76,8 +83,8 @@ check "the recovered XML error and the bad date are logged" \
     [ -n "$(grep 'XML error recovered at line' "$T/err")" -a -n "$(grep '"yesterday afternoon" dropped' "$T/err")" ]
 
 ex "$F/dates.rss" >"$T/d.json" 2>"$T/err"
-check "dates: 9 RFC 822 and ISO 8601 forms normalised, 9 bad ones dropped" \
-    [ "$(docs "$T/d.json" '[x["title"] for x in docs if x["title"] != (x["date"] or "none")]')" = "[]" -a "$(docs "$T/d.json" 'len(docs)')" = 18 ]
+check "dates: 11 RFC 822 and ISO 8601 forms normalised, 9 bad ones dropped" \
+    [ "$(docs "$T/d.json" '[x["title"] for x in docs if x["title"] != (x["date"] or "none")]')" = "[]" -a "$(docs "$T/d.json" 'len(docs)')" = 20 ]
 
 ex "$F/empty.rss" >"$T/e.json" 2>"$T/err"; rc=$?
 check "a feed with no items: no document, said so, no crash (rc $rc)" \
