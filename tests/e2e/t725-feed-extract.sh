@@ -5,7 +5,7 @@
 # entities; and robustness: no items, binary junk named .rss, external
 # and recursive entities, duplicate ids, deep markup, a large feed.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 28
+plan 29
 
 F=$SD_DATA_DIR/feed
 # Under SD_VALGRIND=1 the extraction runs under valgrind, as in t710.
@@ -105,6 +105,13 @@ printf '<!doctype html><html><head><title>Pier</title></head><body><p>A page nam
 ex "$T/harbour.txt" "$T/page.rss" >"$T/p.json" 2>"$T/err"
 check "probe by content: a feed named .txt is a feed, a page named .rss is html" \
     [ "$(docs "$T/p.json" '[x["plugin"] for x in docs]')" = "['feed', 'feed', 'feed', 'html']" ]
+
+# A feed whose first item carries a whole HTML page: html scores 60 on the
+# <html>/<body> it sees in the head, feed 95 on the root.
+printf '<rss version="2.0"><channel><title>Pages</title><item><title>Embedded page</title><description><![CDATA[<!doctype html><html><head><title>x</title></head><body><p>A page inside an item.</p></body></html>]]></description></item></channel></rss>' >"$T/embedded"
+ex "$T/embedded" >"$T/em.json" 2>"$T/err"
+check "a feed carrying HTML pages in its items goes to feed, not html" \
+    [ "$(docs "$T/em.json" '(d["plugin"], d["title"], d["body"])')" = "('feed', 'Embedded page', 'A page inside an item.')" ]
 
 # External entities are never read, internal ones never expanded.
 cat >"$T/xxe.rss" <<EOF
