@@ -1445,8 +1445,10 @@ pick_encoding(const char *buf, size_t len)
         return "UTF-8";
     if (strcmp(label, "iso-8859-1") == 0 || strcmp(label, "latin1") == 0 ||
         strcmp(label, "latin-1") == 0 || strcmp(label, "us-ascii") == 0 ||
-        strcmp(label, "ascii") == 0 || strcmp(label, "iso_8859-1") == 0)
-        return "WINDOWS-1252";
+        strcmp(label, "ascii") == 0 || strcmp(label, "iso_8859-1") == 0 ||
+        strcmp(label, "windows-1252") == 0 || strcmp(label, "cp1252") == 0 ||
+        strcmp(label, "x-cp1252") == 0)
+        return "WINDOWS-1252";      /* converted by cp1252_to_utf8 */
     return NULL;
 }
 
@@ -1501,6 +1503,46 @@ get_entity(void *ctx, const xmlChar *name)
     return ent;
 }
 
+/*
+ * Windows-1252 to UTF-8, owned by the caller (free), *n_out bytes.  Done
+ * here rather than by libxml2's iconv, which stops the parse at the five
+ * bytes Windows-1252 leaves undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d):
+ * they become U+FFFD and the rest of the feed is still read.
+ */
+static char *
+cp1252_to_utf8(const char *in, size_t n, size_t *n_out)
+{
+    static const uint16_t c1[32] = {
+        0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+        0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+        0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+        0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178
+    };
+    char *out = malloc(n * 3 + 1), *o = out;
+
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)in[i];
+
+        if (c >= 0x80 && c < 0xa0)
+            c = c1[c - 0x80];
+        if (c < 0x80)
+            *o++ = (char)c;
+        else if (c < 0x800) {
+            *o++ = (char)(0xc0 | (c >> 6));
+            *o++ = (char)(0x80 | (c & 0x3f));
+        } else {
+            *o++ = (char)(0xe0 | (c >> 12));
+            *o++ = (char)(0x80 | ((c >> 6) & 0x3f));
+            *o++ = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    *o = '\0';
+    *n_out = (size_t)(o - out);
+    return out;
+}
+
 static const int parse_opts = XML_PARSE_RECOVER | XML_PARSE_NONET |
                               XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                               XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
@@ -1511,26 +1553,38 @@ parse_feed(const char *buf, size_t len, const struct sd_sink *sink)
 {
     xmlParserCtxtPtr ctxt;
     const char *enc = pick_encoding(buf, len);
-    xmlDoc *doc;
+    char *conv = NULL;
+    xmlDoc *doc = NULL;
     const xmlError *e;
 
     if (len > INT32_MAX || (ctxt = xmlNewParserCtxt()) == NULL)
         return NULL;
-    ctxt->sax->getEntity = get_entity;
-    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, enc,
-                            parse_opts | (enc ? XML_PARSE_IGNORE_ENC : 0));
-    e = xmlCtxtGetLastError(ctxt);
-    if (doc == NULL && enc == NULL && e != NULL &&
-        e->code == XML_ERR_UNSUPPORTED_ENCODING) {
+    for (int pass = 0; pass < 2; pass++) {
+        const char *in = buf;
+        size_t n = len;
+
+        if (enc != NULL && strcmp(enc, "WINDOWS-1252") == 0) {
+            if (conv == NULL && (conv = cp1252_to_utf8(buf, len, &n)) == NULL)
+                break;
+            in = conv;
+            enc = "UTF-8";
+        }
+        if (n > INT32_MAX)
+            break;
+        ctxt->sax->getEntity = get_entity;
+        doc = xmlCtxtReadMemory(ctxt, in, (int)n, NULL, enc,
+                                parse_opts | (enc ? XML_PARSE_IGNORE_ENC : 0));
+        e = xmlCtxtGetLastError(ctxt);
+        if (doc != NULL || enc != NULL || e == NULL ||
+            e->code != XML_ERR_UNSUPPORTED_ENCODING)
+            break;
+        /* A declared encoding iconv does not know: guess as for none. */
         enc = pio_is_utf8(buf, len, false, NULL) ? "UTF-8" : "WINDOWS-1252";
         logf_(sink, SD_LOG_INFO, "feed: unknown declared encoding, read "
               "as %s", enc);
         xmlCtxtReset(ctxt);
-        ctxt->sax->getEntity = get_entity;
-        doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, enc,
-                                parse_opts | XML_PARSE_IGNORE_ENC);
-        e = xmlCtxtGetLastError(ctxt);
     }
+    e = xmlCtxtGetLastError(ctxt);
     if (e != NULL && e->code != XML_ERR_OK)
         logf_(sink, doc != NULL ? SD_LOG_INFO : SD_LOG_WARN,
               "feed: %s at line %d: %.160s",
@@ -1539,6 +1593,7 @@ parse_feed(const char *buf, size_t len, const struct sd_sink *sink)
               e->line, e->message ? e->message : "?");
     xmlFreeDoc(ctxt->_private);
     xmlFreeParserCtxt(ctxt);
+    free(conv);
     return doc;
 }
 
@@ -1600,6 +1655,16 @@ put_item(const struct sd_sink *sink, struct item *it, const char *outlet,
     return sink->end(sink->host);
 }
 
+/* libxml2 prints some errors (encoding conversion, I/O) through its
+ * generic handler whatever the parse options say; they reach the sink
+ * through the parser context instead. */
+static void
+no_generic_error(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 static int
 extract(const char *path, int fd, const struct sd_sink *sink)
 {
@@ -1612,6 +1677,8 @@ extract(const char *path, int fd, const struct sd_sink *sink)
     int rc, err = 0;
 
     (void)path;
+    /* Per thread in libxml2, so no state is shared between calls. */
+    xmlSetGenericErrorFunc(NULL, no_generic_error);
     if ((rc = pio_read_all(fd, FD_MAX_FILE_BYTES, &buf, &len)) < 0)
         return rc;
     if (len == 0) {

@@ -5,7 +5,7 @@
 # entities; and robustness: no items, binary junk named .rss, external
 # and recursive entities, duplicate ids, deep markup, a large feed.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 29
+plan 30
 
 F=$SD_DATA_DIR/feed
 # Under SD_VALGRIND=1 the extraction runs under valgrind, as in t710.
@@ -63,6 +63,12 @@ check "RSS 1.0 (RDF): item with rdf:about id, dc fields, channel language" \
 ex "$F/latin1.rss" >"$T/l.json" 2>"$T/err"
 check "ISO-8859-1 declared, Windows-1252 quotes; EST becomes -05:00" \
     [ "$(docs "$T/l.json" '(d["title"], d["authors"], d["body"], d["date"])')" = "('Café du quai rouvre', ['Régine Dupré'], 'Le café de Régine ouvre à nouveau – un “bon” signe.', '2021-06-05T07:00:00-05:00')" ]
+# Bytes Windows-1252 leaves undefined must not stop the parse (iconv
+# would): they become U+FFFD and the rest of the feed is read.
+printf '<?xml version="1.0" encoding="windows-1252"?>\n<rss version="2.0"><channel><title>Odd bytes</title><item><title>One \220 odd \201 byte</title><description>After them \223quoted\224.</description></item><item><title>Second</title><description>Still read.</description></item></channel></rss>\n' >"$T/odd.rss"
+ex "$T/odd.rss" >"$T/o.json" 2>"$T/err"
+check "undefined Windows-1252 bytes: U+FFFD, the rest of the feed read, nothing on stderr but the log" \
+    [ "$(docs "$T/o.json" '(len(docs), d["title"] == "One \ufffd odd \ufffd byte", d["body"] == "After them \u201cquoted\u201d.", docs[1]["body"])')" = "(2, True, True, 'Still read.')" -a -z "$(grep -v 'searchd\[' "$T/err")" ]
 # The same feed as UTF-8 bytes under the Latin-1 declaration.
 iconv -f WINDOWS-1252 -t UTF-8 "$F/latin1.rss" >"$T/false-latin1.rss"
 ex "$T/false-latin1.rss" >"$T/fl.json" 2>"$T/err"
