@@ -1503,6 +1503,7 @@ print_hit(struct sbuf *b, const json_t *hit, long long rank, bool is_color,
 {
     const json_t *snippet = get_text(hit, "snippet");
     const json_t *member = get_text(hit, "member");
+    const json_t *url = get_text(hit, "url");
     char num[32];
 
     snprintf(num, sizeof(num), "%lld. ", rank);
@@ -1524,6 +1525,12 @@ print_hit(struct sbuf *b, const json_t *hit, long long rank, bool is_color,
         sbuf_puts(b, "]");
     }
     sbuf_puts(b, "\n");
+    /* A web page or a feed item: its own address, where a reader goes. */
+    if (url) {
+        sbuf_puts(b, "   ");
+        put_clean(b, json_string_value(url), json_string_length(url));
+        sbuf_puts(b, "\n");
+    }
     print_copies(b, hit, is_list);
     if (snippet) {
         sbuf_puts(b, "   ");

@@ -5,7 +5,7 @@
 # a hit of its own with its link as URL, a changed feed loses the item it
 # dropped, and removing a feed removes all of its items.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 22
+plan 23
 
 SETTLE=200
 LIMIT=150                       # tenths of a second for what must happen
@@ -60,6 +60,9 @@ check "by title: an RSS item, its own hit, with its link as URL" \
     [ "$(hits '[(x["plugin"], x["file"], x["member"], x["url"], x["title"]) for x in h]' 'title:lighthouse')" = "[('feed', 'harbour.rss', 'https://gazette.example.org/2021/04/lighthouse-cottage', 'https://gazette.example.org/2021/04/lighthouse-cottage', \"Lighthouse keeper's cottage sold\")]" ]
 check "by title: an article page, with its canonical URL" \
     [ "$(hits '[(x["plugin"], x["file"], x.get("member"), x["url"]) for x in h]' 'title:pier')" = "[('html', 'jsonld.html', None, 'https://news.example.org/2021/03/pier-vote')]" ]
+sc --color=never title:lighthouse >"$T/text"
+check "searchc prints the item's link on its own line under the hit" \
+    [ "$(sed -n 3p "$T/text")" = "   https://gazette.example.org/2021/04/lighthouse-cottage" ]
 check "by author: an RSS item (author element)" \
     [ "$(hits '[(x["member"], x["authors"]) for x in h]' 'author:"olwen pryce"')" = "[('gazette-ferry-0412', ['Olwen Pryce'])]" ]
 check "by author: an Atom entry with two authors, found by the second" \
