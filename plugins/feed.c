@@ -94,34 +94,6 @@
 #define NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
 #define NS_RDF     "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
-/* ---- a growable string ---------------------------------------------------- */
-
-/* s is owned (free(s)); NUL-terminated once anything was added. */
-struct str {
-    char *s;
-    size_t len, cap;
-};
-
-static int
-str_add(struct str *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        char *p;
-
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if ((p = realloc(b->s, cap)) == NULL)
-            return -ENOMEM;
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
 /* ---- text out of markup ----------------------------------------------------- */
 
 /*
@@ -130,7 +102,7 @@ str_add(struct str *b, const char *s, size_t n)
  * paras[i] are owned.
  */
 struct text {
-    struct str cur;
+    struct pio_str cur;
     bool space;         /* white space seen since the last word */
     char **paras;
     size_t n, cap;
@@ -197,9 +169,9 @@ text_add(struct text *t, const char *s, size_t n)
                !((unsigned char)s[j] == 0xc2 && j + 1 < n &&
                  (unsigned char)s[j + 1] == 0xa0))
             j++;
-        if (t->space && t->cur.len > 0 && str_add(&t->cur, " ", 1) < 0)
+        if (t->space && t->cur.len > 0 && pio_str_add(&t->cur, " ", 1) < 0)
             t->err = -ENOMEM;
-        else if (str_add(&t->cur, s + i, j - i) < 0)
+        else if (pio_str_add(&t->cur, s + i, j - i) < 0)
             t->err = -ENOMEM;
         t->space = false;
         i = j;
@@ -316,12 +288,12 @@ text_add_html(struct text *t, const char *s)
 static char *
 text_join(struct text *t)
 {
-    struct str out = { 0 };
+    struct pio_str out = { 0 };
 
     text_break(t);
     for (size_t i = 0; i < t->n; i++)
-        if ((out.len > 0 && str_add(&out, " ", 1) < 0) ||
-            str_add(&out, t->paras[i], strlen(t->paras[i])) < 0) {
+        if ((out.len > 0 && pio_str_add(&out, " ", 1) < 0) ||
+            pio_str_add(&out, t->paras[i], strlen(t->paras[i])) < 0) {
             free(out.s);
             t->err = -ENOMEM;
             return NULL;
@@ -409,14 +381,14 @@ plain_of(const xmlNode *n, int *err)
  * (get_entity turned HTML's into text): they are dropped, never
  * expanded. */
 static int
-raw_add(struct str *out, const xmlNode *n, int depth)
+raw_add(struct pio_str *out, const xmlNode *n, int depth)
 {
     for (; n != NULL; n = n->next) {
         int rc = 0;
 
         if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
             n->content != NULL)
-            rc = str_add(out, (const char *)n->content,
+            rc = pio_str_add(out, (const char *)n->content,
                          strlen((const char *)n->content));
         else if (n->type == XML_ELEMENT_NODE && depth < FD_MAX_DEPTH)
             rc = raw_add(out, n->children, depth + 1);
@@ -430,7 +402,7 @@ raw_add(struct str *out, const xmlNode *n, int depth)
 static char *
 raw_of(const xmlNode *n, int *err)
 {
-    struct str out = { 0 };
+    struct pio_str out = { 0 };
 
     if (raw_add(&out, n->children, 0) < 0) {
         *err = -ENOMEM;

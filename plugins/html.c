@@ -77,41 +77,6 @@
  * removal (some sites name the article wrapper "...-sidebar-..."). */
 #define HT_RETRY_LEN 250
 
-/* ---- small growable buffers --------------------------------------------- */
-
-/* A growable byte string; s is owned (free(s)). */
-struct str {
-    char *s;
-    size_t len, cap;
-};
-
-static int
-str_reserve(struct str *b, size_t more)
-{
-    if (b->len + more + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *p = realloc(b->s, cap);
-    if (p == NULL)
-        return -ENOMEM;
-    b->s = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int
-str_add(struct str *b, const char *s, size_t n)
-{
-    if (str_reserve(b, n) < 0)
-        return -ENOMEM;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
 /* ---- charset -------------------------------------------------------------- */
 
 /* Case-insensitive search for needle in s[0..n).  Positions whose first
@@ -181,7 +146,7 @@ declared_charset(const char *buf, size_t len, char *out, size_t outsz)
  * cannot read become U+FFFD.  -EINVAL when iconv does not know `from`.
  */
 static int
-to_utf8(const char *from, const char *in, size_t n, struct str *out)
+to_utf8(const char *from, const char *in, size_t n, struct pio_str *out)
 {
     iconv_t cd = iconv_open("UTF-8", from);
     char *ip = (char *)in;
@@ -189,7 +154,7 @@ to_utf8(const char *from, const char *in, size_t n, struct str *out)
 
     if (cd == (iconv_t)-1)
         return -EINVAL;
-    if (str_reserve(out, n + n / 2 + 16) < 0)
+    if (pio_str_reserve(out, n + n / 2 + 16) < 0)
         goto nomem;
     while (il > 0) {
         char *op = out->s + out->len;
@@ -200,10 +165,10 @@ to_utf8(const char *from, const char *in, size_t n, struct str *out)
         if (r != (size_t)-1)
             break;
         if (errno == E2BIG) {
-            if (str_reserve(out, il * 2 + 16) < 0)
+            if (pio_str_reserve(out, il * 2 + 16) < 0)
                 goto nomem;
         } else if (errno == EILSEQ || errno == EINVAL) {
-            if (str_add(out, "\xef\xbf\xbd", 3) < 0)
+            if (pio_str_add(out, "\xef\xbf\xbd", 3) < 0)
                 goto nomem;
             ip++;
             il--;
@@ -220,7 +185,7 @@ nomem:
 
 /* The page as UTF-8 in out (see the top comment for the rules). */
 static int
-decode_page(const char *buf, size_t len, struct str *out)
+decode_page(const char *buf, size_t len, struct pio_str *out)
 {
     const unsigned char *u = (const unsigned char *)buf;
     char label[48];
@@ -228,7 +193,7 @@ decode_page(const char *buf, size_t len, struct str *out)
     int rc;
 
     if (len >= 3 && memcmp(u, "\xef\xbb\xbf", 3) == 0)
-        return str_add(out, buf + 3, len - 3);
+        return pio_str_add(out, buf + 3, len - 3);
     if (len >= 2 && u[0] == 0xff && u[1] == 0xfe)
         return to_utf8("UTF-16LE", buf + 2, len - 2, out);
     if (len >= 2 && u[0] == 0xfe && u[1] == 0xff)
@@ -248,11 +213,11 @@ decode_page(const char *buf, size_t len, struct str *out)
         if (utf8 && !valid)     /* a false declaration: sniff below */
             goto sniff;
         if (utf8)
-            return str_add(out, buf, len);
+            return pio_str_add(out, buf, len);
         /* Non-ASCII bytes that are all valid UTF-8 are UTF-8, whatever
          * a single-byte declaration says (copied templates). */
         if (pio_is_single_byte_charset(label) && valid && non_ascii)
-            return str_add(out, buf, len);
+            return pio_str_add(out, buf, len);
         /* WHATWG: the Latin-1 and ASCII labels mean Windows-1252. */
         rc = to_utf8(latin1 ? "WINDOWS-1252" : label, buf, len, out);
         if (rc != -EINVAL)
@@ -260,7 +225,7 @@ decode_page(const char *buf, size_t len, struct str *out)
     }
 sniff:
     if (valid)
-        return str_add(out, buf, len);
+        return pio_str_add(out, buf, len);
     return to_utf8("WINDOWS-1252", buf, len, out);
 }
 
@@ -330,7 +295,7 @@ tag_end(const char *s, size_t n, size_t i)
 /* Rewrite page in place as described above; returns how many tags were
  * cut for nesting too deep. */
 static size_t
-prune_page(struct str *page)
+prune_page(struct pio_str *page)
 {
     char *s = page->s;
     size_t n = page->len, r = 0, w = 0, cut = 0;
@@ -510,7 +475,7 @@ struct walk {
     size_t nel, capel;
     struct block *bl;
     size_t nbl, capbl;
-    struct str text;        /* all block texts, owned */
+    struct pio_str text;        /* all block texts, owned */
     size_t cur_off;         /* start of the open block in text */
     size_t cur_link;
     int cur_container;
@@ -682,7 +647,7 @@ add_text(struct walk *w, const char *s)
 {
     size_t n = strlen(s), before = w->text.len;
 
-    if (str_reserve(&w->text, n + 1) < 0)
+    if (pio_str_reserve(&w->text, n + 1) < 0)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -993,7 +958,7 @@ climb_candidate(const struct walk *w, int top)
  * (owned by the caller), or an empty string.
  */
 static int
-pick_article(struct walk *w, struct str *out)
+pick_article(struct walk *w, struct pio_str *out)
 {
     int top = -1;
     double best = 0;
@@ -1073,9 +1038,9 @@ pick_article(struct walk *w, struct str *out)
 
         if (!block_kept(w, bl, sel) || is_boilerplate_line(s, bl->len))
             continue;
-        if (out->len && str_add(out, "\n\n", 2) < 0)
+        if (out->len && pio_str_add(out, "\n\n", 2) < 0)
             goto nomem;
-        if (str_add(out, s, bl->len) < 0)
+        if (pio_str_add(out, s, bl->len) < 0)
             goto nomem;
     }
     free(sel);
@@ -1096,7 +1061,7 @@ walk_free(struct walk *w)
 }
 
 static int
-extract_body(const GumboOutput *g, struct str *out)
+extract_body(const GumboOutput *g, struct pio_str *out)
 {
     int rc = 0;
 
@@ -1429,13 +1394,13 @@ ld_scan(struct meta *m, json_t *v, int depth)
 /* The text of an element's children (text nodes only, one level deep
  * plus inline descendants), into a malloc'd string. */
 static void
-node_text(const GumboNode *n, struct str *out, int depth)
+node_text(const GumboNode *n, struct pio_str *out, int depth)
 {
     if (depth > 32)
         return;
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA ||
         n->type == GUMBO_NODE_WHITESPACE) {
-        str_add(out, n->v.text.text, strlen(n->v.text.text));
+        pio_str_add(out, n->v.text.text, strlen(n->v.text.text));
         return;
     }
     if (n->type != GUMBO_NODE_ELEMENT)
@@ -1537,7 +1502,7 @@ meta_walk(struct meta *m, const GumboNode *n, int depth)
     }
     case GUMBO_TAG_TITLE:
     case GUMBO_TAG_H1: {
-        struct str t = { 0 };
+        struct pio_str t = { 0 };
         node_text(n, &t, 0);
         if (t.s)
             set_once(el->tag == GUMBO_TAG_TITLE ? &m->title : &m->h1, t.s);
@@ -1690,7 +1655,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
 {
     char *raw = NULL;
     size_t rawlen = 0;
-    struct str page = { 0 }, body = { 0 };
+    struct pio_str page = { 0 }, body = { 0 };
     struct meta m = { 0 };
     GumboOutput *g = NULL;
     GumboOptions opt = kGumboDefaultOptions;
@@ -1730,7 +1695,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
         for (const char *p = m.ld_body; *p; p++) {
             if (*p == '\n' && (body.len == 0 || body.s[body.len - 1] == '\n'))
                 continue;
-            if (str_add(&body, *p == '\n' ? "\n\n" : p, *p == '\n' ? 2 : 1) < 0) {
+            if (pio_str_add(&body, *p == '\n' ? "\n\n" : p, *p == '\n' ? 2 : 1) < 0) {
                 rc = -ENOMEM;
                 goto out;
             }

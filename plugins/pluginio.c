@@ -100,6 +100,34 @@ pio_para_add(struct pio_para *pa, const char *s, size_t n)
     return 0;
 }
 
+int
+pio_str_reserve(struct pio_str *b, size_t more)
+{
+    size_t cap = b->cap ? b->cap : 256;
+    char *p;
+
+    if (b->len + more + 1 <= b->cap)
+        return 0;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    if ((p = realloc(b->s, cap)) == NULL)
+        return -ENOMEM;
+    b->s = p;
+    b->cap = cap;
+    return 0;
+}
+
+int
+pio_str_add(struct pio_str *b, const char *s, size_t n)
+{
+    if (pio_str_reserve(b, n) < 0)
+        return -ENOMEM;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
 bool
 pio_is_space(unsigned char c)
 {

@@ -29,6 +29,21 @@ struct pio_para {
 
 int pio_para_add(struct pio_para *pa, const char *s, size_t n);
 
+/*
+ * A growable byte string: s is owned (free(s)), NUL-terminated once
+ * anything was added; zero-initialise to start.  Both functions return 0
+ * or -ENOMEM (the string is then unchanged).
+ */
+struct pio_str {
+    char *s;
+    size_t len, cap;
+};
+
+/* Room for more bytes after len (and the NUL). */
+int pio_str_reserve(struct pio_str *b, size_t more);
+/* Append s[0..n). */
+int pio_str_add(struct pio_str *b, const char *s, size_t n);
+
 /* A run of bytes borrowed from a file buffer. */
 struct pio_span {
     const char *p;
