@@ -54,8 +54,12 @@
  * gives no document and returns 0 (logged); a file that is not XML, or
  * whose root is not a feed, fails with -EINVAL and a reason.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE     /* tdestroy */
+#endif
 #include <ctype.h>
 #include <errno.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -799,67 +803,41 @@ parse_date(const char *s, char *out, size_t outsz)
 
 /* ---- items ----------------------------------------------------------------- */
 
-/* Member names used so far in this file: an open-addressing set. */
+/* Member names used so far in this file: a libc search tree (tsearch)
+ * of owned strings; root NULL when empty. */
 struct names {
-    char **slot;        /* owned, each owned; size a power of 2 */
-    size_t size, n;
+    void *root;
 };
 
-static uint64_t
-hash_str(const char *s)
+static int
+names_cmp(const void *a, const void *b)
 {
-    uint64_t h = 14695981039346656037u;     /* FNV-1a */
-
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211u;
-    }
-    return h;
+    return strcmp(a, b);
 }
 
 /* Add s; false when it was there already (or out of memory: *err). */
 static bool
 names_add(struct names *ns, const char *s, int *err)
 {
-    size_t i;
+    char *copy = strdup(s);
+    char **node;
 
-    if ((ns->n + 1) * 2 > ns->size) {
-        struct names big = { 0 };
-
-        big.size = ns->size ? ns->size * 2 : 64;
-        if ((big.slot = calloc(big.size, sizeof *big.slot)) == NULL) {
-            *err = -ENOMEM;
-            return false;
-        }
-        for (size_t k = 0; k < ns->size; k++)
-            if (ns->slot[k] != NULL) {
-                i = hash_str(ns->slot[k]) & (big.size - 1);
-                while (big.slot[i] != NULL)
-                    i = (i + 1) & (big.size - 1);
-                big.slot[i] = ns->slot[k];
-            }
-        free(ns->slot);
-        big.n = ns->n;
-        *ns = big;
-    }
-    i = hash_str(s) & (ns->size - 1);
-    for (; ns->slot[i] != NULL; i = (i + 1) & (ns->size - 1))
-        if (strcmp(ns->slot[i], s) == 0)
-            return false;
-    if ((ns->slot[i] = strdup(s)) == NULL) {
+    if (copy == NULL || (node = tsearch(copy, &ns->root, names_cmp)) == NULL) {
+        free(copy);
         *err = -ENOMEM;
         return false;
     }
-    ns->n++;
+    if (*node != copy) {
+        free(copy);     /* already there */
+        return false;
+    }
     return true;
 }
 
 static void
 names_free(struct names *ns)
 {
-    for (size_t i = 0; i < ns->size; i++)
-        free(ns->slot[i]);
-    free(ns->slot);
+    tdestroy(ns->root, free);
 }
 
 /* Can s be a member name (see struct sd_sink.begin)? */
