@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "conf.h"
 #include "extract.h"
+#include "health.h"
 #include "indexer.h"
 #include "log.h"
 #include "plugins.h"
@@ -695,6 +696,10 @@ set_defaults(struct daemon *d)
 static void
 start_watching(struct daemon *d, const char *dir)
 {
+    if (indexer_readonly(d->ix) != NULL) {
+        log_warn("main: %s: not indexed: the index is read-only", dir);
+        return;
+    }
     spool_add(d->sp, dir);
     if (indexer_submit(d->ix, dir, strlen(dir), true, NULL, NULL) < 0)
         log_err("main: %s: cannot queue the folder", dir);
@@ -891,6 +896,9 @@ run_daemon(struct options *o)
     evthread_use_pthreads();
     log_hook_libevent();
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (RLIMIT_FSIZE) must fail the write with EFBIG,
+     * which the indexer handles like a full disk, not kill searchd. */
+    signal(SIGXFSZ, SIG_IGN);
     d.base = event_base_new();
     if (d.base == NULL) {
         fprintf(stderr, "searchd: cannot create event loop\n");
