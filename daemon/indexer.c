@@ -863,6 +863,17 @@ item_error(struct item *it, const char *reason)
     it->error = xstrdup(reason);
 }
 
+/* A file that failed because searchd could not read it, and now can: a
+ * chmod changes neither mtime nor size, so the record alone would keep
+ * it failed (the watcher reports the chmod as IN_ATTRIB). */
+static bool
+is_readable_again(const struct filestate *fs)
+{
+    return fs->status == FILESTATE_FAILED && fs->reason != NULL &&
+           strcasestr(fs->reason, "permission denied") != NULL &&
+           access(fs->path, R_OK) == 0;
+}
+
 /* First look at an item.  Returns true when it needs extraction. */
 static bool
 item_start(struct shard *sh, struct item *it)
@@ -893,7 +904,8 @@ item_start(struct shard *sh, struct item *it)
     it->mtime_ns = mtime_ns(&st);
     it->size = (uint64_t)st.st_size;
     if (it->have_old && it->old.mtime_ns == it->mtime_ns &&
-        it->old.size == it->size && state_is_current(ix, &it->old)) {
+        it->old.size == it->size && state_is_current(ix, &it->old) &&
+        !is_readable_again(&it->old)) {
         atomic_fetch_add(&ix->unchanged, 1);
         return false;
     }
@@ -1371,8 +1383,13 @@ run_job(struct indexer *ix, struct job *j)
         snprintf(j->res.message, sizeof j->res.message, "%s: %s", j->path,
                  strerror(e));
         pthread_mutex_unlock(&ix->lock);
-        /* A file or folder that was indexed and is gone. */
-        if (e == ENOENT || e == ENOTDIR)
+        /* A file or folder that was indexed and is gone; but a watched
+         * folder (a scan) that is missing keeps its documents: it may
+         * be a disk not mounted yet (spool.h). */
+        if (j->is_scan && (e == ENOENT || e == ENOTDIR))
+            log_warn("indexer: %s: the watched folder is missing; keeping "
+                     "its documents", j->path);
+        else if (e == ENOENT || e == ENOTDIR)
             route_gone(ix, j);
         atomic_fetch_sub(&ix->queued, 1);
         return;

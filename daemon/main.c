@@ -28,7 +28,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "check.h"
+#include "verify.h"
 #include "commands.h"
 #include "conf.h"
 #include "extract.h"

@@ -1,5 +1,5 @@
 /*
- * check.h - `searchd --check`: verify an index without changing it.
+ * verify.h - `searchd --check`: verify an index without changing it.
  *
  * Reads the layout (the XAPIANDB stub naming the shards, or a single
  * database from before sharding), then for every shard: Xapian's own
@@ -11,8 +11,8 @@
  * (path and member) in the index twice.  Records written in an older
  * layout are counted, not errors (the next scan rewrites them).
  */
-#ifndef SEARCHD_CHECK_H
-#define SEARCHD_CHECK_H
+#ifndef SEARCHD_VERIFY_H
+#define SEARCHD_VERIFY_H
 
 #include <stdio.h>
 
@@ -27,4 +27,4 @@
  */
 long index_check(const char *dir, FILE *out);
 
-#endif /* SEARCHD_CHECK_H */
+#endif /* SEARCHD_VERIFY_H */

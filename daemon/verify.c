@@ -1,5 +1,5 @@
 /*
- * check.c - `searchd --check` (check.h).
+ * verify.c - `searchd --check` (verify.h).
  */
 #include "config.h"
 
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "verify.h"
 #include "filestate.h"
 #include "util.h"
 #include "xap.h"
