@@ -1094,6 +1094,20 @@ requeue_locked(struct shard *sh)
     sh->must_requeue = false;
 }
 
+/* Degraded and not yet time to retry? */
+static bool
+is_backing_off(const struct shard *sh)
+{
+    struct timespec now;
+
+    if (!sh->is_degraded)
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec < sh->retry_at.tv_sec ||
+           (now.tv_sec == sh->retry_at.tv_sec &&
+            now.tv_nsec < sh->retry_at.tv_nsec);
+}
+
 /* Commit, then release the items waiting for it (under ix->lock, which
  * is dropped around the commit).  A failed commit keeps them for the
  * retry instead. */
@@ -1114,20 +1128,13 @@ commit_and_release_locked(struct shard *sh)
     }
     while ((it = q_pop(&sh->waiting)) != NULL)
         release_locked(ix, it);
-}
-
-/* Degraded and not yet time to retry? */
-static bool
-is_backing_off(const struct shard *sh)
-{
-    struct timespec now;
-
-    if (!sh->is_degraded)
-        return false;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec < sh->retry_at.tv_sec ||
-           (now.tv_sec == sh->retry_at.tv_sec &&
-            now.tv_nsec < sh->retry_at.tv_nsec);
+    /* Everything kept aside is done and nothing needed writing (a batch
+     * of deletions of files already gone, say): nothing is lost any
+     * more, so the fault is over too. */
+    if (sh->is_degraded && sh->uncommitted == 0 && sh->retry.n == 0 &&
+        sh->todo.n == 0 && sh->done.n == 0 && sh->in_flight == 0 &&
+        !is_backing_off(sh))
+        shard_recovered(sh);
 }
 
 /* Time to retry: the items kept aside go first (under ix->lock). */
