@@ -529,6 +529,12 @@ status_cb(evutil_socket_t fd, short what, void *arg)
     else
         snprintf(line, sizeof line, "STATUS=idle; %" PRIu64 " documents, "
                  "%" PRIu64 " failed", st.documents, st.failed);
+    if (strcmp(health_summary(), "ok") != 0) {
+        size_t len = strlen(line);
+
+        snprintf(line + len, sizeof line - len, "; %s (searchc --status)",
+                 health_summary());
+    }
     if (strcmp(line, nt->last) != 0 && sdn_notify(line) == 0)
         snprintf(nt->last, sizeof nt->last, "%s", line);
 }
