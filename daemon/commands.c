@@ -471,12 +471,12 @@ cmd_add(struct conn *c, const struct proto_request *req,
     rc = indexer_submit(ctx->indexer, path, strlen(path), false,
                         add_done_cb, call);
     if (rc == -EROFS) {
-        char msg[600];
+        char why[600];
 
-        snprintf(msg, sizeof msg, "the index is read-only (%s): searchd "
+        snprintf(why, sizeof why, "the index is read-only (%s): searchd "
                  "searches it but cannot add to it",
                  indexer_readonly(ctx->indexer));
-        reply_error(c, req->id, SD_ERR_INDEX, msg);
+        reply_error(c, req->id, SD_ERR_INDEX, why);
     } else if (rc < 0) {
         reply_error(c, req->id, rc == -EBUSY ? SD_ERR_BUSY : SD_ERR_BAD_REQUEST,
                     rc == -EBUSY ? "indexing queue is full; try again"

@@ -1940,7 +1940,9 @@ indexer_stats(struct indexer *ix, struct indexer_stats *out)
     out->generation = atomic_load(&ix->generation);
     out->shards = ix->n_shards;
     out->workers = ix->n_feeders;
-    out->sandbox = sandbox_mode_name(wpool_sandbox(ix->pool));
+    /* A read-only index has no workers. */
+    out->sandbox = sandbox_mode_name(ix->pool ? wpool_sandbox(ix->pool)
+                                              : SANDBOX_UNKNOWN);
     if (n >= 2) {
         double dt = ix->samples[n - 1].t - ix->samples[0].t;
 
