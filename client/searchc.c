@@ -1778,6 +1778,29 @@ print_connections(const json_t *root)
     print_status_line("connections:", line);
 }
 
+/* The health line, and one line per fault (what, subject: message);
+ * an older searchd sends neither, and nothing is shown. */
+static void
+print_faults(const json_t *root)
+{
+    const json_t *health = json_object_get(root, "health");
+    const json_t *faults = json_object_get(root, "faults");
+    size_t i;
+    const json_t *f;
+
+    if (!json_is_string(health))
+        return;
+    print_status_line("health:", json_string_value(health));
+    json_array_foreach(faults, i, f) {
+        const char *what = json_string_value(json_object_get(f, "what"));
+        const char *subj = json_string_value(json_object_get(f, "subject"));
+        const char *msg = json_string_value(json_object_get(f, "message"));
+
+        printf("  %s: %s: %s\n", what ? what : "?", subj ? subj : "?",
+               msg ? msg : "?");
+    }
+}
+
 static int
 print_status(const struct options *o, const json_t *root)
 {
@@ -1815,6 +1838,7 @@ print_status(const struct options *o, const json_t *root)
     put_plugins(&b, json_object_get(root, "plugins"));
     print_status_line("plugins:", b.p);
     sbuf_free(&b);
+    print_faults(root);
     if (is_indexing(root) && (o->is_tty || o->is_follow))
         print_progress(o, root, !o->is_follow);
     return SC_EXIT_OK;

@@ -8,12 +8,14 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "health.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -165,6 +167,24 @@ round1(double x)
     return (double)(long long)(x * 10 + 0.5) / 10;
 }
 
+/* "health" and "faults" (health.h) into a status body. */
+static void
+add_health(json_t *body)
+{
+    size_t n;
+    struct health_entry *v = health_list(&n);
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:I}", "what", v[i].what,
+                            "subject", v[i].subject, "message",
+                            v[i].message, "since", (json_int_t)v[i].since));
+    health_list_free(v, n);
+    json_object_set_new(body, "health", json_string(health_summary()));
+    json_object_set_new(body, "faults", list);
+}
+
 static void
 cmd_status(struct conn *c, const struct proto_request *req,
            struct commands_ctx *ctx)
@@ -210,6 +230,7 @@ cmd_status(struct conn *c, const struct proto_request *req,
                         json_integer((json_int_t)ss.refused));
     json_object_set_new(body, "connections_timed_out",
                         json_integer((json_int_t)ss.timed_out));
+    add_health(body);
     reply_json(c, req->id, body);
 }
 
@@ -449,10 +470,19 @@ cmd_add(struct conn *c, const struct proto_request *req,
     conn_ref(c);
     rc = indexer_submit(ctx->indexer, path, strlen(path), false,
                         add_done_cb, call);
-    if (rc < 0) {
+    if (rc == -EROFS) {
+        char why[600];
+
+        snprintf(why, sizeof why, "the index is read-only (%s): searchd "
+                 "searches it but cannot add to it",
+                 indexer_readonly(ctx->indexer));
+        reply_error(c, req->id, SD_ERR_INDEX, why);
+    } else if (rc < 0) {
         reply_error(c, req->id, rc == -EBUSY ? SD_ERR_BUSY : SD_ERR_BAD_REQUEST,
                     rc == -EBUSY ? "indexing queue is full; try again"
                                  : "bad path");
+    }
+    if (rc < 0) {
         conn_unref(c);
         json_decref(call->id);
         free(call);

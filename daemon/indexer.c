@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "filestate.h"
+#include "health.h"
 #include "indexer.h"
 #include "log.h"
 #include "util.h"
@@ -54,6 +55,10 @@
 #define RATE_WINDOW            10
 /* Buckets of the failed-file table. */
 #define FAIL_BUCKETS           4096
+/* A shard that cannot write (disk full) tries again after this long,
+ * doubled after each failure up to the maximum. */
+#define RETRY_MIN_MS           500
+#define RETRY_MAX_MS           30000
 
 struct job {
     struct job *next;
@@ -120,11 +125,21 @@ struct shard {
     struct itemq todo;      /* from the scanner */
     struct itemq done;      /* extracted, from the feeders */
     struct itemq waiting;   /* handled, released at the next commit */
+    struct itemq retry;     /* written but lost with a failed commit:
+                             * done again once the shard retries */
     unsigned in_flight;     /* at the feeders */
     bool is_recorded;       /* every document has a file record (true for
                              * shards made since records exist), so a file
                              * without one has no documents to replace */
     /* Thread-only. */
+    bool is_degraded;       /* a write failed: the changes since the last
+                             * commit were dropped; retrying from
+                             * retry_at, RETRY_MIN_MS..RETRY_MAX_MS apart */
+    bool must_requeue;      /* the items waiting for a commit must be
+                             * done again (their changes were dropped) */
+    unsigned backoff_ms;
+    struct timespec retry_at;
+    const char *fault_what; /* the health.h kind set, while degraded */
     uint64_t uncommitted;
     struct timespec first_change;
     _Atomic uint64_t documents;
@@ -179,6 +194,10 @@ struct indexer {
     unsigned scans_pending;
     struct fail *fails[FAIL_BUCKETS];
     size_t n_fails;
+
+    /* Set when the index could not be opened for writing: then nothing
+     * is indexed (indexer_submit says -EROFS) and no thread runs. */
+    char *readonly;             /* owned: why; NULL when writable */
 
     /* Counters, read without the lock by indexer_stats. */
     _Atomic uint64_t queued;
@@ -444,8 +463,10 @@ layout_open(const char *dir, unsigned want, struct pathv *out, char *err,
                 continue;
             if (strncmp(line, "auto ", 5) != 0 || strchr(name, '/') ||
                 strncmp(name, "shard-", 6) != 0) {
-                snprintf(err, errlen, "%s: unexpected line '%s' (not made "
-                         "by searchd?)", stub, line);
+                snprintf(err, errlen, "%s: unexpected line '%s' (damaged, "
+                         "or not made by searchd?): 'searchd --rebuild' "
+                         "rebuilds the index from the watched folders",
+                         stub, line);
                 rc = -EINVAL;
                 break;
             }
@@ -524,6 +545,75 @@ shard_of(struct indexer *ix, const char *path)
 
 /* ---- on a shard's thread: records --------------------------------------- */
 
+static void
+add_ms(struct timespec *t, unsigned ms)
+{
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (long)(ms % 1000) * 1000000;
+    if (t->tv_nsec >= 1000000000) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000;
+    }
+}
+
+/*
+ * A write or commit of the shard failed with st (doing is what, for the
+ * log): drop every change since the last commit, so the shard is again
+ * exactly as committed (every record agrees with its documents), have
+ * the items waiting for the commit done again, and retry after a
+ * backoff.  Searches go on seeing the last commit.
+ */
+static void
+shard_fault(struct shard *sh, xap_status st, const char *doing)
+{
+    const char *what = st == XAP_ENOSPC ? HEALTH_DISK_FULL
+                                        : HEALTH_WRITE_FAILED;
+    char text[600];
+    xap_status ds;
+
+    snprintf(text, sizeof text, "%s", xap_last_error(sh->db));
+    ds = xap_discard(sh->db);
+    sh->uncommitted = 0;
+    sh->must_requeue = true;
+    sh->backoff_ms = !sh->is_degraded ? RETRY_MIN_MS
+                     : sh->backoff_ms * 2 > RETRY_MAX_MS
+                         ? RETRY_MAX_MS
+                         : sh->backoff_ms * 2;
+    clock_gettime(CLOCK_MONOTONIC, &sh->retry_at);
+    add_ms(&sh->retry_at, sh->backoff_ms);
+    if (!sh->is_degraded || sh->fault_what != what)
+        log_err("indexer: %s: %s failed: %s: %s; changes since the last "
+                "commit kept aside, searches see the last commit; "
+                "retrying every %u s at most",
+                sh->dir, doing, xap_status_str(st), text, RETRY_MAX_MS / 1000);
+    else
+        log_debug("indexer: %s: %s failed again: %s; next try in %u ms",
+                  sh->dir, doing, text, sh->backoff_ms);
+    if (ds != XAP_OK)
+        log_err("indexer: %s: cannot drop the failed changes: %s",
+                sh->dir, xap_last_error(sh->db));
+    if (sh->fault_what != NULL && sh->fault_what != what)
+        health_clear(sh->fault_what, sh->dir);
+    health_set(what, sh->dir, "%s failed: %s; searches see the last "
+               "commit; retrying", doing, text);
+    sh->fault_what = what;
+    sh->is_degraded = true;
+}
+
+/* A commit went through after faults: the shard is whole again. */
+static void
+shard_recovered(struct shard *sh)
+{
+    if (!sh->is_degraded)
+        return;
+    log_info("indexer: %s: writing again; the changes kept aside are "
+             "being redone", sh->dir);
+    health_clear(sh->fault_what, sh->dir);
+    sh->fault_what = NULL;
+    sh->is_degraded = false;
+    sh->backoff_ms = 0;
+}
+
 static int
 commit(struct shard *sh)
 {
@@ -535,11 +625,10 @@ commit(struct shard *sh)
         return 0;
     st = xap_commit(sh->db);
     if (st != XAP_OK) {
-        log_err("indexer: shard %u: commit failed: %s: %s", sh->idx,
-                xap_status_str(st), xap_last_error(sh->db));
-        sh->uncommitted = 0;
+        shard_fault(sh, st, "commit");
         return -EIO;
     }
+    shard_recovered(sh);
     if (xap_doc_count(sh->db, &count) == XAP_OK)
         atomic_store(&sh->documents, count);
     log_debug("indexer: shard %u: committed %llu changes; %llu documents",
@@ -657,6 +746,13 @@ state_is_current(struct indexer *ix, const struct filestate *fs)
     return ok;
 }
 
+/* Is st a failure of the disk (or the system) rather than of one call? */
+static bool
+is_disk_fault(xap_status st)
+{
+    return st == XAP_ENOSPC || st == XAP_EIO || st == XAP_ECORRUPT;
+}
+
 /* Drop path's documents and record (old: its record, or NULL). */
 static void
 forget_file(struct shard *sh, const char *path, const struct filestate *old)
@@ -664,12 +760,22 @@ forget_file(struct shard *sh, const char *path, const struct filestate *old)
     char key[FILESTATE_KEY_MAX];
     size_t klen = filestate_key(path, strlen(path), key);
     uint64_t n = 0;
+    xap_status st = xap_delete_path(sh->db, path, &n);
 
-    if (xap_delete_path(sh->db, path, &n) == XAP_OK && n > 0)
+    if (st == XAP_OK && n > 0)
         note_change(sh, n);
+    if (is_disk_fault(st)) {
+        shard_fault(sh, st, "delete");
+        return;
+    }
     if (old != NULL) {
-        if (xap_meta_set(sh->db, key, klen, NULL, 0) == XAP_OK)
+        st = xap_meta_set(sh->db, key, klen, NULL, 0);
+        if (st == XAP_OK) {
             note_change(sh, 1);
+        } else if (is_disk_fault(st)) {
+            shard_fault(sh, st, "delete");
+            return;
+        }
         if (old->status == FILESTATE_FAILED) {
             pthread_mutex_lock(&sh->ix->lock);
             fail_del(sh->ix, path);
@@ -757,6 +863,17 @@ item_error(struct item *it, const char *reason)
     it->error = xstrdup(reason);
 }
 
+/* A file that failed because searchd could not read it, and now can: a
+ * chmod changes neither mtime nor size, so the record alone would keep
+ * it failed (the watcher reports the chmod as IN_ATTRIB). */
+static bool
+is_readable_again(const struct filestate *fs)
+{
+    return fs->status == FILESTATE_FAILED && fs->reason != NULL &&
+           strcasestr(fs->reason, "permission denied") != NULL &&
+           access(fs->path, R_OK) == 0;
+}
+
 /* First look at an item.  Returns true when it needs extraction. */
 static bool
 item_start(struct shard *sh, struct item *it)
@@ -787,7 +904,8 @@ item_start(struct shard *sh, struct item *it)
     it->mtime_ns = mtime_ns(&st);
     it->size = (uint64_t)st.st_size;
     if (it->have_old && it->old.mtime_ns == it->mtime_ns &&
-        it->old.size == it->size && state_is_current(ix, &it->old)) {
+        it->old.size == it->size && state_is_current(ix, &it->old) &&
+        !is_readable_again(&it->old)) {
         atomic_fetch_add(&ix->unchanged, 1);
         return false;
     }
@@ -861,8 +979,11 @@ item_finish(struct shard *sh, struct item *it)
         it->old.size == it->size && state_is_current(ix, &it->old)) {
         /* Touched, not changed. */
         it->old.mtime_ns = it->mtime_ns;
-        if (save_state(sh, &it->old) == XAP_OK)
+        xs = save_state(sh, &it->old);
+        if (xs == XAP_OK)
             note_change(sh, 1);
+        else if (is_disk_fault(xs))
+            shard_fault(sh, xs, "write");
         atomic_fetch_add(&ix->unchanged, 1);
         return;
     }
@@ -906,7 +1027,11 @@ item_finish(struct shard *sh, struct item *it)
     }
     if (xs == XAP_OK)
         xs = save_state(sh, &rec);
-    if (xs != XAP_OK) {
+    if (xs != XAP_OK && is_disk_fault(xs)) {
+        /* The disk, not the file: the whole batch is dropped and done
+         * again (shard_fault), this file with it. */
+        shard_fault(sh, xs, "write");
+    } else if (xs != XAP_OK) {
         char reason[300];
         snprintf(reason, sizeof reason, "index write failed: %s: %s",
                  xap_status_str(xs), xap_last_error(sh->db));
@@ -938,28 +1063,93 @@ item_finish(struct shard *sh, struct item *it)
     wresult_clear(wr);
 }
 
+/* Make item it new again, to be done from the start (its changes were
+ * dropped with a failed commit). */
+static void
+item_reset(struct item *it)
+{
+    if (it->have_old)
+        filestate_clear(&it->old);
+    it->have_old = false;
+    it->has_key = false;
+    wresult_clear(&it->wr);
+    free(it->error);
+    it->error = NULL;
+    it->documents = 0;
+    it->status = 0;
+    it->is_indexed = false;
+}
+
+/* After shard_fault: every item waiting for a commit goes to the retry
+ * queue (under ix->lock). */
+static void
+requeue_locked(struct shard *sh)
+{
+    struct item *it;
+
+    while ((it = q_pop(&sh->waiting)) != NULL) {
+        item_reset(it);
+        q_push(&sh->retry, it);
+    }
+    sh->must_requeue = false;
+}
+
+/* Degraded and not yet time to retry? */
+static bool
+is_backing_off(const struct shard *sh)
+{
+    struct timespec now;
+
+    if (!sh->is_degraded)
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec < sh->retry_at.tv_sec ||
+           (now.tv_sec == sh->retry_at.tv_sec &&
+            now.tv_nsec < sh->retry_at.tv_nsec);
+}
+
 /* Commit, then release the items waiting for it (under ix->lock, which
- * is dropped around the commit). */
+ * is dropped around the commit).  A failed commit keeps them for the
+ * retry instead. */
 static void
 commit_and_release_locked(struct shard *sh)
 {
     struct indexer *ix = sh->ix;
     struct item *it;
-    int rc = 0;
 
     if (sh->uncommitted > 0) {
         pthread_mutex_unlock(&ix->lock);
-        rc = commit(sh);
+        (void)commit(sh);
         pthread_mutex_lock(&ix->lock);
     }
-    while ((it = q_pop(&sh->waiting)) != NULL) {
-        if (rc < 0 && it->status == 0) {
-            it->status = -EIO;
-            if (it->error == NULL)
-                item_error(it, "index commit failed");
-        }
-        release_locked(ix, it);
+    if (sh->must_requeue) {
+        requeue_locked(sh);
+        return;
     }
+    while ((it = q_pop(&sh->waiting)) != NULL)
+        release_locked(ix, it);
+    /* Everything kept aside is done and nothing needed writing (a batch
+     * of deletions of files already gone, say): nothing is lost any
+     * more, so the fault is over too. */
+    if (sh->is_degraded && sh->uncommitted == 0 && sh->retry.n == 0 &&
+        sh->todo.n == 0 && sh->done.n == 0 && sh->in_flight == 0 &&
+        !is_backing_off(sh))
+        shard_recovered(sh);
+}
+
+/* Time to retry: the items kept aside go first (under ix->lock). */
+static void
+retry_locked(struct shard *sh)
+{
+    if (sh->retry.n == 0)
+        return;
+    log_debug("indexer: %s: retrying %zu items", sh->dir, sh->retry.n);
+    sh->retry.tail->next = sh->todo.head;
+    if (sh->todo.tail == NULL)
+        sh->todo.tail = sh->retry.tail;
+    sh->todo.head = sh->retry.head;
+    sh->todo.n += sh->retry.n;
+    memset(&sh->retry, 0, sizeof sh->retry);
 }
 
 static void *
@@ -971,7 +1161,15 @@ shard_main(void *arg)
 
     pthread_mutex_lock(&ix->lock);
     while (!ix->is_stopping) {
-        if ((it = q_pop(&sh->done)) != NULL) {
+        if (sh->must_requeue) {
+            requeue_locked(sh);
+        } else if (is_backing_off(sh)) {
+            /* The disk refused a write: wait before trying again. */
+            pthread_cond_timedwait(&sh->cond, &ix->lock, &sh->retry_at);
+            if (!is_backing_off(sh))
+                retry_locked(sh);
+            continue;
+        } else if ((it = q_pop(&sh->done)) != NULL) {
             pthread_mutex_unlock(&ix->lock);
             item_finish(sh, it);
             pthread_mutex_lock(&ix->lock);
@@ -999,20 +1197,18 @@ shard_main(void *arg)
         } else if (sh->uncommitted > 0) {
             struct timespec until = sh->first_change;
 
-            until.tv_sec += ix->batch_ms / 1000;
-            until.tv_nsec += (long)(ix->batch_ms % 1000) * 1000000;
-            if (until.tv_nsec >= 1000000000) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000;
-            }
+            add_ms(&until, ix->batch_ms);
             pthread_cond_timedwait(&sh->cond, &ix->lock, &until);
         } else {
             pthread_cond_wait(&sh->cond, &ix->lock);
         }
-        if (batch_is_due(sh))
+        if (sh->must_requeue)
+            requeue_locked(sh);
+        else if (batch_is_due(sh))
             commit_and_release_locked(sh);
     }
-    /* Stopping: keep what was written; the rest is cancelled. */
+    /* Stopping: keep what was written; the rest is cancelled (and found
+     * again by the next start's scan: its records are not committed). */
     commit_and_release_locked(sh);
     pthread_mutex_unlock(&ix->lock);
     return NULL;
@@ -1194,8 +1390,13 @@ run_job(struct indexer *ix, struct job *j)
         snprintf(j->res.message, sizeof j->res.message, "%s: %s", j->path,
                  strerror(e));
         pthread_mutex_unlock(&ix->lock);
-        /* A file or folder that was indexed and is gone. */
-        if (e == ENOENT || e == ENOTDIR)
+        /* A file or folder that was indexed and is gone; but a watched
+         * folder (a scan) that is missing keeps its documents: it may
+         * be a disk not mounted yet (spool.h). */
+        if (j->is_scan && (e == ENOENT || e == ENOTDIR))
+            log_warn("indexer: %s: the watched folder is missing; keeping "
+                     "its documents", j->path);
+        else if (e == ENOENT || e == ENOTDIR)
             route_gone(ix, j);
         atomic_fetch_sub(&ix->queued, 1);
         return;
@@ -1375,6 +1576,52 @@ mark_recorded(struct shard *sh, uint64_t count)
     return 0;
 }
 
+/* The start-up error for a shard Xapian cannot open: most likely damaged
+ * (a file truncated or garbled while searchd was stopped).  searchd does
+ * not run on it: it says where the damage is and what to do. */
+static void
+damaged(char *err, size_t errlen, const char *what, xap_status st,
+        const char *text)
+{
+    snprintf(err, errlen, "index %s cannot be opened (%s: %s); it may be "
+             "damaged: 'searchd --check' lists the problems, 'searchd "
+             "--rebuild' rebuilds the index from the watched folders",
+             what, xap_status_str(st), text);
+}
+
+/*
+ * The index may not be written (its folder is read-only to us, or on a
+ * read-only mount): count each shard's documents through a reader, so
+ * status can say what is there, and leave the writer handles closed.
+ * Searches work as ever (qpool opens its own readers).
+ */
+static int
+open_readonly(struct indexer *ix, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < ix->n_shards; i++) {
+        struct shard *sh = &ix->shards[i];
+        uint64_t count = 0;
+        xap_status st;
+
+        xap_close(sh->db);
+        sh->db = NULL;
+        st = xap_open(sh->dir, XAP_READONLY, &sh->db);
+        if (st == XAP_OK)
+            st = xap_doc_count(sh->db, &count);
+        if (st != XAP_OK) {
+            damaged(err, errlen, sh->dir, st,
+                    sh->db ? xap_last_error(sh->db) : "out of memory");
+            return -EIO;
+        }
+        atomic_store(&sh->documents, count);
+        xap_close(sh->db);
+        sh->db = NULL;
+    }
+    log_warn("indexer: the index is read-only (%s); searching it, "
+             "indexing nothing", ix->readonly);
+    return 0;
+}
+
 static int
 open_shards(struct indexer *ix, const char *dir, unsigned want, char *err,
             size_t errlen)
@@ -1404,13 +1651,20 @@ open_shards(struct indexer *ix, const char *dir, unsigned want, char *err,
         xap_status st;
 
         st = xap_open(sh->dir, XAP_WRITE, &sh->db);
+        if (st == XAP_EREADONLY) {
+            ix->readonly = xstrdup(xap_last_error(sh->db));
+            rc = open_readonly(ix, err, errlen);
+            goto out;
+        }
         if (st == XAP_ELOCKED) {
             snprintf(err, errlen, "index %s is in use by another process "
                      "(is another searchd running?)", dir);
+        } else if (st != XAP_OK && st != XAP_ENOMEM) {
+            damaged(err, errlen, sh->dir, st,
+                    sh->db ? xap_last_error(sh->db) : "out of memory");
         } else if (st != XAP_OK) {
-            snprintf(err, errlen, "cannot open index %s: %s: %s", sh->dir,
-                     xap_status_str(st),
-                     sh->db ? xap_last_error(sh->db) : "out of memory");
+            snprintf(err, errlen, "cannot open index %s: %s", sh->dir,
+                     xap_status_str(st));
         } else {
             /* Commit once so that readers can open a brand-new index. */
             st = xap_commit(sh->db);
@@ -1497,7 +1751,11 @@ indexer_new(const struct indexer_config *cfg, struct event_base *base,
         goto fail;
     ix->plugin_set = filestate_plugin_set(cfg->reg);
     ix->plugin_versions = filestate_plugin_versions(cfg->reg);
-    ix->pool = wpool_new(&cfg->pool);
+    if (ix->readonly != NULL)
+        health_set(HEALTH_READ_ONLY, cfg->dir, "the index cannot be "
+                   "written (%s): searches work, nothing is indexed",
+                   ix->readonly);
+    ix->pool = ix->readonly ? NULL : wpool_new(&cfg->pool);
     ix->n_feeders = cfg->pool.workers ? cfg->pool.workers : 1;
     ix->feeders = xcalloc(ix->n_feeders, sizeof *ix->feeders);
     ix->done_ev = event_new(base, -1, 0, done_cb, ix);
@@ -1524,6 +1782,7 @@ fail:
     pthread_cond_destroy(&ix->cond);
     pthread_mutex_destroy(&ix->lock);
     pthread_rwlock_destroy(&ix->reload_lock);
+    free(ix->readonly);
     free(ix);
     return NULL;
 }
@@ -1583,7 +1842,8 @@ indexer_plugins_unlock(struct indexer *ix, const struct plugins *reg,
     ix->plugin_set = set;
     ix->plugin_versions = versions;
     pthread_rwlock_unlock(&ix->reload_lock);
-    wpool_reload(ix->pool, pool);
+    if (ix->pool != NULL)
+        wpool_reload(ix->pool, pool);
 }
 
 void
@@ -1597,11 +1857,20 @@ indexer_set_batch(struct indexer *ix, unsigned docs, unsigned ms)
     pthread_mutex_unlock(&ix->lock);
 }
 
+const char *
+indexer_readonly(const struct indexer *ix)
+{
+    return ix->readonly;
+}
+
 int
 indexer_start(struct indexer *ix)
 {
-    int rc = pthread_create(&ix->scanner, NULL, scanner_main, ix);
+    int rc;
 
+    if (ix->readonly != NULL)
+        return 0;
+    rc = pthread_create(&ix->scanner, NULL, scanner_main, ix);
     if (rc != 0)
         return -rc;
     ix->is_started = true;
@@ -1629,6 +1898,8 @@ indexer_submit(struct indexer *ix, const char *path, size_t len,
 
     if (len == 0 || len >= PATH_MAX || memchr(path, '\0', len) != NULL)
         return -EINVAL;
+    if (ix->readonly != NULL)
+        return -EROFS;
     pthread_mutex_lock(&ix->lock);
     if (ix->is_stopping || ix->n_jobs >= INDEXER_MAX_JOBS) {
         pthread_mutex_unlock(&ix->lock);
@@ -1669,7 +1940,9 @@ indexer_stats(struct indexer *ix, struct indexer_stats *out)
     out->generation = atomic_load(&ix->generation);
     out->shards = ix->n_shards;
     out->workers = ix->n_feeders;
-    out->sandbox = sandbox_mode_name(wpool_sandbox(ix->pool));
+    /* A read-only index has no workers. */
+    out->sandbox = sandbox_mode_name(ix->pool ? wpool_sandbox(ix->pool)
+                                              : SANDBOX_UNKNOWN);
     if (n >= 2) {
         double dt = ix->samples[n - 1].t - ix->samples[0].t;
 
@@ -1762,7 +2035,8 @@ indexer_free(struct indexer *ix)
         pthread_cond_signal(&ix->shards[i].cond);
     pthread_mutex_unlock(&ix->lock);
     /* Extractions in progress end now. */
-    wpool_cancel(ix->pool);
+    if (ix->pool != NULL)
+        wpool_cancel(ix->pool);
     for (unsigned i = 0; i < ix->n_started_feeders; i++)
         pthread_join(ix->feeders[i], NULL);
     for (unsigned i = 0; i < ix->n_shards; i++)
@@ -1777,6 +2051,7 @@ indexer_free(struct indexer *ix)
         cancel_queue_locked(ix, &ix->shards[i].todo);
         cancel_queue_locked(ix, &ix->shards[i].done);
         cancel_queue_locked(ix, &ix->shards[i].waiting);
+        cancel_queue_locked(ix, &ix->shards[i].retry);
     }
     while ((j = ix->head) != NULL) {
         ix->head = j->next;
@@ -1801,5 +2076,6 @@ indexer_free(struct indexer *ix)
     pthread_cond_destroy(&ix->cond);
     pthread_mutex_destroy(&ix->lock);
     pthread_rwlock_destroy(&ix->reload_lock);
+    free(ix->readonly);
     free(ix);
 }

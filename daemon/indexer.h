@@ -157,10 +157,20 @@ void indexer_plugins_unlock(struct indexer *ix, const struct plugins *reg,
 /* Commit after docs changes or ms after the first (0: the defaults). */
 void indexer_set_batch(struct indexer *ix, unsigned docs, unsigned ms);
 
+/* Start the threads (none for a read-only index). */
 int indexer_start(struct indexer *ix);
 
 /*
- * Queue path (len bytes, copied).  is_scan marks a start-up scan job (for
+ * Why the index is read-only (its folder cannot be written: permissions,
+ * a read-only mount), borrowed for the indexer's life; NULL when it is
+ * writable.  A read-only index is searched as usual, but indexes nothing:
+ * indexer_submit says -EROFS.  Set by indexer_new, which then opens no
+ * writer and starts no thread.
+ */
+const char *indexer_readonly(const struct indexer *ix);
+
+/*
+ * Queue path (len bytes, copied).  -EROFS on a read-only index.  is_scan marks a start-up scan job (for
  * scan_done).  cb (may be NULL) runs on the loop thread when the job is
  * done, or with -ECANCELED at shutdown.  Returns 0, or -EBUSY when the
  * queue is full, -EINVAL for an empty or over-long path.

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,9 +28,11 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "verify.h"
 #include "commands.h"
 #include "conf.h"
 #include "extract.h"
+#include "health.h"
 #include "indexer.h"
 #include "log.h"
 #include "plugins.h"
@@ -40,6 +43,7 @@
 #include "util.h"
 #include "watch.h"
 #include "worker.h"
+#include "xap.h"
 
 /* A setting given on the command line: replayed over the configuration
  * file's at start and on every reload, so the command line wins. */
@@ -55,6 +59,8 @@ struct options {
     bool is_log_syslog;     /* hidden: workers of a detached daemon */
     bool no_config;         /* --no-config */
     bool is_check_config;   /* --check-config */
+    bool is_check;          /* --check: verify the index */
+    bool is_rebuild;        /* --rebuild: index the watched folders anew */
     char *config_path;      /* owned; NULL: none (see config_used) */
     bool config_named;      /* --config: the file must exist */
     char *cwd;              /* owned: relative paths of the command line */
@@ -92,6 +98,7 @@ usage(FILE *out)
     fprintf(out,
 "Usage: searchd [OPTIONS]\n"
 "       searchd --extract [--plugin-dir DIR] FILE...\n"
+"       searchd --check | --rebuild [OPTIONS]\n"
 "\n"
 "Full-text search daemon for news archives: indexes article files with\n"
 "extractor plugins into a Xapian index and answers searches on a Unix\n"
@@ -104,6 +111,11 @@ usage(FILE *out)
 "      --no-config        read no configuration file\n"
 "      --check-config     check the configuration file and the options,\n"
 "                         say whether they are right, and exit\n"
+"      --check            verify the index (read-only) and exit: 0 clean,\n"
+"                         1 with the problems listed\n"
+"      --rebuild          index the watched folders into a new index beside\n"
+"                         the old one, swap them, keep the old as DIR.old,\n"
+"                         and exit (not while searchd runs on the index)\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -s, --socket PATH      listen on PATH (default: see below)\n"
 "  -m, --socket-mode MODE permission bits of the socket, octal (default 0600)\n"
@@ -202,6 +214,8 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_READ_TIMEOUT,
     OPT_WRITE_TIMEOUT,
+    OPT_CHECK,
+    OPT_REBUILD,
 };
 
 static const struct option longopts[] = {
@@ -209,6 +223,8 @@ static const struct option longopts[] = {
     { "config", required_argument, NULL, 'c' },
     { "no-config", no_argument, NULL, OPT_NO_CONFIG },
     { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+    { "check", no_argument, NULL, OPT_CHECK },
+    { "rebuild", no_argument, NULL, OPT_REBUILD },
     { "socket", required_argument, NULL, 's' },
     { "socket-mode", required_argument, NULL, 'm' },
     { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
@@ -324,6 +340,12 @@ parse_options(int argc, char **argv, struct options *o)
         case OPT_CHECK_CONFIG:
             o->is_check_config = true;
             break;
+        case OPT_CHECK:
+            o->is_check = true;
+            break;
+        case OPT_REBUILD:
+            o->is_rebuild = true;
+            break;
         case OPT_WORKER:
             o->is_worker = true;
             break;
@@ -352,6 +374,11 @@ parse_options(int argc, char **argv, struct options *o)
     if (!o->is_extract && optind < argc && !o->is_worker) {
         fprintf(stderr, "searchd: unexpected argument '%s'; folders to index "
                 "go after --watch\n", argv[optind]);
+        return -1;
+    }
+    if (o->is_check && o->is_rebuild) {
+        fprintf(stderr, "searchd: --check and --rebuild are two runs: "
+                "rebuild, then check\n");
         return -1;
     }
     if (o->no_config && o->config_named) {
@@ -502,6 +529,12 @@ status_cb(evutil_socket_t fd, short what, void *arg)
     else
         snprintf(line, sizeof line, "STATUS=idle; %" PRIu64 " documents, "
                  "%" PRIu64 " failed", st.documents, st.failed);
+    if (strcmp(health_summary(), "ok") != 0) {
+        size_t len = strlen(line);
+
+        snprintf(line + len, sizeof line - len, "; %s (searchc --status)",
+                 health_summary());
+    }
     if (strcmp(line, nt->last) != 0 && sdn_notify(line) == 0)
         snprintf(nt->last, sizeof nt->last, "%s", line);
 }
@@ -695,6 +728,10 @@ set_defaults(struct daemon *d)
 static void
 start_watching(struct daemon *d, const char *dir)
 {
+    if (indexer_readonly(d->ix) != NULL) {
+        log_warn("main: %s: not indexed: the index is read-only", dir);
+        return;
+    }
     spool_add(d->sp, dir);
     if (indexer_submit(d->ix, dir, strlen(dir), true, NULL, NULL) < 0)
         log_err("main: %s: cannot queue the folder", dir);
@@ -891,6 +928,9 @@ run_daemon(struct options *o)
     evthread_use_pthreads();
     log_hook_libevent();
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (RLIMIT_FSIZE) must fail the write with EFBIG,
+     * which the indexer handles like a full disk, not kill searchd. */
+    signal(SIGXFSZ, SIG_IGN);
     d.base = event_base_new();
     if (d.base == NULL) {
         fprintf(stderr, "searchd: cannot create event loop\n");
@@ -1009,6 +1049,7 @@ out:
     server_free(d.srv);
     qpool_free(d.qp);
     indexer_free(d.ix);
+    health_reset();
     if (ev_hup)
         event_free(ev_hup);
     if (ev_int)
@@ -1027,6 +1068,233 @@ out:
     return status;
 }
 
+/* ---- --check and --rebuild --------------------------------------------- */
+
+/* `searchd --check`: 0 when the index is clean, 1 otherwise. */
+static int
+run_check(struct options *o)
+{
+    long n;
+
+    if (o->s.index_dir == NULL)
+        o->s.index_dir = util_default_index_path();
+    n = index_check(o->s.index_dir, stdout);
+    if (n < 0)
+        return 1;
+    if (n > 0)
+        printf("'searchd --rebuild' rebuilds the index from the watched "
+               "folders\n");
+    return n == 0 ? 0 : 1;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) < 0 ? -1 : 0;
+}
+
+/* rm -rf path; 0 or -errno (a missing path is fine). */
+static int
+remove_tree(const char *path)
+{
+    if (access(path, F_OK) < 0 && errno == ENOENT)
+        return 0;
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
+/* The shard folders of an existing index in dir, writable handles that
+ * hold their locks for the rebuild (a daemon cannot start on the old
+ * index meanwhile).  Returns the number opened, or -1 when one is locked
+ * (a searchd runs on it).  Shards that cannot be opened (damaged) are
+ * skipped: they are what the rebuild replaces. */
+static int
+lock_old_index(const char *dir, xap_db **held, int max)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    if (d == NULL)
+        return 0;
+    while ((de = readdir(d)) != NULL && n < max) {
+        char *p;
+        xap_db *db = NULL;
+        xap_status st;
+
+        if (strncmp(de->d_name, "shard-", 6) != 0)
+            continue;
+        p = xasprintf("%s/%s", dir, de->d_name);
+        st = xap_open(p, XAP_WRITE, &db);
+        free(p);
+        if (st == XAP_ELOCKED) {
+            xap_close(db);
+            closedir(d);
+            for (int i = 0; i < n; i++)
+                xap_close(held[i]);
+            return -1;
+        }
+        if (st == XAP_OK)
+            held[n++] = db;
+        else
+            xap_close(db);
+    }
+    closedir(d);
+    return n;
+}
+
+struct rebuild {
+    struct event_base *base;
+    size_t pending;
+    uint64_t files, documents, failed;
+    int status;
+};
+
+static void
+rebuild_done_cb(const struct indexer_result *res, void *arg)
+{
+    struct rebuild *rb = arg;
+
+    rb->files += res->files;
+    rb->documents += res->documents;
+    rb->failed += res->failed;
+    if (res->status < 0) {
+        fprintf(stderr, "searchd: %s\n", res->message);
+        rb->status = 1;
+    }
+    if (--rb->pending == 0)
+        event_base_loopbreak(rb->base);
+}
+
+/*
+ * `searchd --rebuild`: index every watched folder into DIR.rebuild, then
+ * swap it with DIR in one rename (RENAME_EXCHANGE) and move the old index
+ * to DIR.old (replacing an earlier one).  Until the swap the old index is
+ * untouched, so an interrupted rebuild changes nothing (its DIR.rebuild
+ * is removed by the next one).  Refused while a searchd runs on DIR.
+ */
+static int
+run_rebuild(struct options *o)
+{
+    struct settings *s = &o->s;
+    struct indexer_config icfg = { 0 };
+    struct rebuild rb = { 0 };
+    struct indexer *ix = NULL;
+    struct plugins *reg = NULL;
+    xap_db *held[64];
+    int n_held = 0, rc;
+    char err[1024], *fresh = NULL, *old = NULL, *exe = NULL;
+    size_t n_defs;
+    struct indexer_defaults *defs;
+
+    if (s->n_watch == 0) {
+        fprintf(stderr, "searchd: --rebuild: no folders to index: give "
+                "them with --watch or in the configuration file\n");
+        return 1;
+    }
+    if (prepare_paths(s, true) < 0)
+        return 1;
+    n_held = lock_old_index(s->index_dir, held, 64);
+    if (n_held < 0) {
+        fprintf(stderr, "searchd: --rebuild: index %s is in use by a "
+                "running searchd; stop it first\n", s->index_dir);
+        return 1;
+    }
+    fresh = xasprintf("%s.rebuild", s->index_dir);
+    old = xasprintf("%s.old", s->index_dir);
+    rb.status = 1;
+    if ((rc = remove_tree(fresh)) < 0) {
+        fprintf(stderr, "searchd: cannot remove %s: %s\n", fresh,
+                strerror(-rc));
+        goto out;
+    }
+    rb.base = event_base_new();
+    reg = plugins_new();
+    exe = realpath("/proc/self/exe", NULL);
+    if (rb.base == NULL || exe == NULL ||
+        plugins_load_dir(reg, s->plugin_dir) < 0 ||
+        pool_config(s, &icfg.pool, err, sizeof err) < 0) {
+        fprintf(stderr, "searchd: --rebuild: cannot set up the indexer "
+                "(event loop, /proc/self/exe, plugins in %s)\n",
+                s->plugin_dir);
+        goto out;
+    }
+    icfg.pool.exe = exe;
+    icfg.dir = fresh;
+    icfg.reg = reg;
+    icfg.shards = s->shards ? s->shards
+                  : n_held > 0 ? (unsigned)n_held : 0;
+    icfg.batch_docs = s->commit_docs;
+    icfg.batch_ms = s->commit_ms;
+    ix = indexer_new(&icfg, rb.base, err, sizeof err);
+    if (ix == NULL) {
+        fprintf(stderr, "searchd: %s\n", err);
+        goto out;
+    }
+    defs = folder_defaults(s, &n_defs);
+    indexer_set_defaults(ix, defs, n_defs);
+    free(defs);
+    if (indexer_start(ix) < 0) {
+        fprintf(stderr, "searchd: cannot start the indexer threads\n");
+        goto out;
+    }
+    rb.status = 0;
+    for (size_t i = 0; i < s->n_watch; i++) {
+        if (indexer_submit(ix, s->watch[i].dir, strlen(s->watch[i].dir),
+                           true, rebuild_done_cb, &rb) == 0)
+            rb.pending++;
+        else
+            rb.status = 1;
+        log_info("rebuild: indexing %s", s->watch[i].dir);
+    }
+    if (rb.pending > 0)
+        event_base_dispatch(rb.base);
+    indexer_free(ix);
+    ix = NULL;
+    if (rb.status != 0) {
+        fprintf(stderr, "searchd: --rebuild failed; the index in %s is "
+                "unchanged\n", s->index_dir);
+        goto out;
+    }
+    /* The swap: one rename when the old index is there. */
+    if (access(s->index_dir, F_OK) == 0) {
+        if (renameat2(AT_FDCWD, fresh, AT_FDCWD, s->index_dir,
+                      RENAME_EXCHANGE) < 0) {
+            fprintf(stderr, "searchd: cannot swap %s and %s: %s\n", fresh,
+                    s->index_dir, strerror(errno));
+            rb.status = 1;
+            goto out;
+        }
+        if ((rc = remove_tree(old)) < 0 || rename(fresh, old) < 0)
+            fprintf(stderr, "searchd: the old index stays in %s: %s\n",
+                    fresh, strerror(rc < 0 ? -rc : errno));
+    } else if (rename(fresh, s->index_dir) < 0) {
+        fprintf(stderr, "searchd: cannot rename %s to %s: %s\n", fresh,
+                s->index_dir, strerror(errno));
+        rb.status = 1;
+        goto out;
+    }
+    printf("rebuilt %s from %zu folder%s: %" PRIu64 " files, %" PRIu64
+           " documents, %" PRIu64 " failed; the old index is in %s\n",
+           s->index_dir, s->n_watch, s->n_watch == 1 ? "" : "s", rb.files,
+           rb.documents, rb.failed, old);
+out:
+    indexer_free(ix);
+    for (int i = 0; i < n_held; i++)
+        xap_close(held[i]);
+    plugins_free(reg);
+    free((char *)icfg.pool.plugin_dir);
+    free(exe);
+    free(fresh);
+    free(old);
+    if (rb.base)
+        event_base_free(rb.base);
+    libevent_global_shutdown();
+    return rb.status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1043,6 +1311,14 @@ main(int argc, char **argv)
         rc = worker_main(o.s.plugin_dir, o.s.worker_mem_mb);
     } else if (o.is_extract) {
         rc = run_extract(&o, argc, argv);
+    } else if (o.is_check) {
+        rc = run_check(&o);
+    } else if (o.is_rebuild) {
+        evthread_use_pthreads();
+        log_hook_libevent();
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGXFSZ, SIG_IGN);
+        rc = run_rebuild(&o);
     } else {
         rc = run_daemon(&o);
     }

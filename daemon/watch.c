@@ -102,6 +102,7 @@ struct watcher {
     int fd;                     /* inotify; -1 if unavailable */
     struct event *read_ev;      /* owned; NULL without inotify */
     struct event *timer_ev;     /* owned; the earliest deadline */
+    uint64_t next_rescan_ms;    /* degraded roots' next rescan (mono_ms) */
     struct event *tick_ev;      /* owned; every rescan_ms while a root is
                                  * degraded or lost */
     struct root *roots;         /* owned list */
@@ -235,13 +236,23 @@ is_excluded(const struct watcher *w, const char *path)
     return false;
 }
 
+/* Every rescan_ms while a root is degraded, every WATCH_LOST_POLL_MS
+ * (at most) while one is lost: a folder that comes back (a disk mounted
+ * again) is watched and scanned within seconds. */
 static void
 ensure_tick(struct watcher *w)
 {
-    struct timeval tv = { w->lim.rescan_ms / 1000,
-                          (w->lim.rescan_ms % 1000) * 1000 };
+    unsigned ms = w->lim.rescan_ms;
+    bool any_lost = false;
+    struct timeval tv;
 
-    if (!evtimer_pending(w->tick_ev, NULL))
+    for (struct root *r = w->roots; r; r = r->next)
+        any_lost = any_lost || (r->is_lost && !r->is_merged);
+    if (any_lost && ms > WATCH_LOST_POLL_MS)
+        ms = WATCH_LOST_POLL_MS;
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+    if (!evtimer_pending(w->tick_ev, NULL) || any_lost)
         evtimer_add(w->tick_ev, &tv);
 }
 
@@ -649,7 +660,10 @@ root_lost(struct watcher *w, struct root *r, uint64_t now)
         return;
     r->is_lost = true;
     log_warn("watch: %s: the watched folder went away; looking for it "
-             "every %u s", r->path, (w->lim.rescan_ms + 999) / 1000);
+             "every %u s", r->path,
+             ((w->lim.rescan_ms < WATCH_LOST_POLL_MS ? w->lim.rescan_ms
+                                                     : WATCH_LOST_POLL_MS) +
+              999) / 1000);
     queue(w, r, WATCH_REMOVED, r->path, r->len, 0, now, true);
     ensure_tick(w);
 }
@@ -791,9 +805,15 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
     struct watcher *w = arg;
     uint64_t now = mono_ms();
     bool again = false;
+    /* The tick may come sooner while a root is lost: degraded roots are
+     * still rescanned only every rescan_ms (a tenth early is close
+     * enough: the timer's own rounding). */
+    bool rescan_due = now >= w->next_rescan_ms;
 
     (void)fd;
     (void)what;
+    if (rescan_due)
+        w->next_rescan_ms = now + w->lim.rescan_ms / 10 * 9;
     for (struct root *r = w->roots; r; r = r->next) {
         struct stat st;
 
@@ -804,7 +824,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
             log_info("watch: %s: the watched folder is back", r->path);
             watch_tree(w, r, NULL, r->path, 0);
             queue(w, r, WATCH_RESCAN, r->path, r->len, 0, now, true);
-        } else if (r->is_degraded && !r->is_lost) {
+        } else if (r->is_degraded && !r->is_lost && rescan_due) {
             queue(w, r, WATCH_RESCAN, r->path, r->len, 0, now, true);
         }
         again = again || r->is_lost || r->is_degraded;

@@ -43,6 +43,8 @@
 #define WATCH_DEFAULT_MAX_DELAY_MS  60000
 #define WATCH_DEFAULT_MAX_PENDING   100000
 #define WATCH_DEFAULT_RESCAN_MS     60000
+/* A lost root is looked for this often (or every rescan_ms if less). */
+#define WATCH_LOST_POLL_MS          2000
 /* Folders deeper than this below a root are not watched (nor walked by
  * the indexer). */
 #define WATCH_MAX_DEPTH             64

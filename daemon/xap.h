@@ -33,6 +33,11 @@ typedef enum {
     XAP_EMODIFIED,  /* the reader fell behind a writer: reopen and retry */
     XAP_EQUERY,     /* the query string did not parse */
     XAP_ECORRUPT,   /* the index on disk is damaged */
+    XAP_ENOSPC,     /* a write failed: no space left (ENOSPC), quota
+                     * (EDQUOT) or file size limit (EFBIG) */
+    XAP_EIO,        /* a write or read failed in the system (the text
+                     * says why, e.g. "Input/output error") */
+    XAP_EREADONLY,  /* a writable open of a folder we may not write */
     XAP_EINTERNAL   /* anything else Xapian or the C++ runtime raised */
 } xap_status;
 
@@ -69,6 +74,44 @@ xap_status xap_open_shards(const char *const *dirs, size_t n,
 
 /* Close the handle; a writable handle commits first.  NULL is fine. */
 void xap_close(xap_db *db);
+
+/*
+ * Writer: drop every change since the last xap_commit (documents,
+ * deletions, metadata), so that the handle is again as the index is on
+ * disk.  After a failed write or commit (XAP_ENOSPC, XAP_EIO) this is
+ * the way back to a known state: a failed commit has already dropped
+ * them, a failed write may have left some in.  Closes and reopens the
+ * database when Xapian cannot cancel; XAP_OK, or the reopen's error
+ * (the handle is then unusable for writing until a later xap_discard
+ * succeeds).
+ */
+xap_status xap_discard(xap_db *db);
+
+/*
+ * Verify the Xapian database in dir (one shard, not a stub) with
+ * Xapian::Database::check: its tables' structure and their agreement.
+ * *errors_out gets the number of problems found; *report_out (may be
+ * NULL) a malloc'd text of what it found, owned by the caller.  Returns
+ * XAP_OK when the check ran (even if it found errors), or the status of
+ * the failure to open or read dir (*report_out then holds its text).
+ */
+xap_status xap_check_db(const char *dir, uint64_t *errors_out,
+                        char **report_out);
+
+/* The term every document extracted from path has (xap_delete_path's),
+ * as a malloc'd string owned by the caller (*len_out bytes; may hold
+ * NUL bytes), or NULL when out of memory. */
+char *xap_path_term(const char *path, size_t *len_out);
+
+/* Called for each term; term borrowed for the call.  Return 0 to go on,
+ * anything else to stop. */
+typedef int (*xap_term_fn)(const char *term, size_t len, uint64_t freq,
+                           void *arg);
+
+/* Call fn for each term starting with prefix (plen bytes) in db, in byte
+ * order, with the number of documents that have it. */
+xap_status xap_terms_each(xap_db *db, const char *prefix, size_t plen,
+                          xap_term_fn fn, void *arg);
 
 /* The error text of the last failed call on db, "" if none.  Borrowed:
  * valid until the next call on db. */

@@ -98,12 +98,16 @@ struct xap_db {
     Xapian::WritableDatabase *wdb;    /* owned; NULL when read-only */
     Xapian::TermGenerator tg;         /* writer: reused per document */
     bool has_spelling;                /* writer: tg adds spelling data */
+    bool in_txn;                      /* writer: changes since the last
+                                       * commit are in a transaction, so
+                                       * xap_discard can drop them */
+    std::string path;                 /* writer: the folder, to reopen */
     std::string error;
     long error_pos;                   /* query character, -1 = unknown */
 
     xap_db()
         : rdb(nullptr), wdb(nullptr), tg(xapi::make_termgen()),
-          has_spelling(false), error_pos(-1)
+          has_spelling(false), in_txn(false), error_pos(-1)
     {
     }
     ~xap_db()
@@ -177,6 +181,12 @@ folded_page fold_page(Xapian::Enquire &enq, const Xapian::Database &db,
                       Xapian::doccount limit,
                       Xapian::doccount check_at_least, bool want_data);
 
+/* Whether errstr (Xapian's get_error_string(): strerror of the errno of
+ * a failed system call, or NULL) says the disk or a limit is full:
+ * ENOSPC, EDQUOT, or EFBIG (RLIMIT_FSIZE, or the file system's largest
+ * file). */
+bool error_is_no_space(const char *errstr);
+
 /*
  * Run f, turning every exception into a status and db->error.  The error
  * text is cleared first so xap_last_error reports only the last call.
@@ -204,6 +214,12 @@ guarded(xap_db *db, F f)
     } catch (const Xapian::DatabaseVersionError &e) {
         db->error = e.get_description();
         return XAP_ECORRUPT;
+    } catch (const Xapian::DatabaseError &e) {
+        /* A write the system refused: Xapian keeps the errno's text. */
+        db->error = e.get_description();
+        return error_is_no_space(e.get_error_string()) ? XAP_ENOSPC
+               : e.get_error_string() != nullptr       ? XAP_EIO
+                                                       : XAP_EINTERNAL;
     } catch (const Xapian::QueryParserError &e) {
         db->error = e.get_msg();
         return XAP_EQUERY;

@@ -2098,6 +2098,88 @@ meta_collect(const char *key, size_t klen, const char *val, size_t vlen,
     return m->stop_after != 0 && m->n >= m->stop_after;
 }
 
+/* ---- faults: dropping uncommitted changes; verifying ------------------- */
+
+START_TEST(discard_drops_every_change_since_the_commit)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE), *r;
+    struct spec a = { .path = "/d/a.txt", .title = "kept", .body = "kept" };
+    struct spec b = { .path = "/d/b.txt", .title = "dropped",
+                      .body = "dropped" };
+    char *v = NULL;
+    size_t len = 0;
+
+    add(w, &a);
+    ASSERT_OK(w, xap_meta_set(w, "Fa", 2, "1", 1));
+    ASSERT_OK(w, xap_commit(w));
+    /* Changes of every kind, then dropped. */
+    add(w, &b);
+    ASSERT_OK(w, xap_delete_path(w, "/d/a.txt", NULL));
+    ASSERT_OK(w, xap_meta_set(w, "Fb", 2, "2", 1));
+    ASSERT_OK(w, xap_meta_set(w, "Fa", 2, NULL, 0));
+    ASSERT_OK(w, xap_discard(w));
+    ck_assert_uint_eq(doc_count(w), 1);
+    ck_assert_int_eq(xap_meta_get(w, "Fb", 2, &v, &len), XAP_ENOTFOUND);
+    ASSERT_OK(w, xap_meta_get(w, "Fa", 2, &v, &len));
+    free(v);
+    /* The handle writes and commits as before. */
+    add(w, &b);
+    ASSERT_OK(w, xap_commit(w));
+    r = open_at(NULL, XAP_READONLY);
+    ck_assert_uint_eq(doc_count(r), 2);
+    xap_close(r);
+    /* Closing commits what is pending, as ever. */
+    ASSERT_OK(w, xap_delete_path(w, "/d/b.txt", NULL));
+    xap_close(w);
+    r = open_at(NULL, XAP_READONLY);
+    ck_assert_uint_eq(doc_count(r), 1);
+    ck_assert_int_eq(xap_discard(r), XAP_EINVAL);
+    xap_close(r);
+}
+END_TEST
+
+static int
+count_term(const char *term, size_t len, uint64_t freq, void *arg)
+{
+    uint64_t *n = arg;
+
+    (void)term;
+    (void)len;
+    *n += freq;
+    return 0;
+}
+
+START_TEST(check_db_and_path_terms)
+{
+    xap_db *w = open_at(NULL, XAP_WRITE);
+    struct spec a = { .path = "/d/a.txt", .member = "1", .body = "x" };
+    struct spec a2 = { .path = "/d/a.txt", .member = "2", .body = "y" };
+    uint64_t errors = 99, n = 0;
+    char *report = NULL, *term;
+    size_t tlen = 0;
+
+    add(w, &a);
+    add(w, &a2);
+    ASSERT_OK(w, xap_commit(w));
+    ck_assert_int_eq(xap_check_db(index_dir, &errors, &report), XAP_OK);
+    ck_assert_uint_eq(errors, 0);
+    ck_assert_ptr_nonnull(report);
+    free(report);
+    /* The path term of a.txt is on both its documents. */
+    term = xap_path_term("/d/a.txt", &tlen);
+    ck_assert_ptr_nonnull(term);
+    ASSERT_OK(w, xap_terms_each(w, term, tlen, count_term, &n));
+    ck_assert_uint_eq(n, 2);
+    free(term);
+    xap_close(w);
+    ck_assert_int_ne(xap_check_db("/nonexistent/index", &errors, &report),
+                     XAP_OK);
+    ck_assert_ptr_nonnull(report);
+    ck_assert(report[0] != '\0');
+    free(report);
+}
+END_TEST
+
 START_TEST(meta_set_get_delete_round_trip)
 {
     xap_db *w = open_at(NULL, XAP_WRITE);
@@ -2587,6 +2669,8 @@ xap_suite(void)
     tcase_add_test(tc, open_rejects_missing_dir_argument);
     tcase_add_test(tc, close_and_hits_free_accept_null);
     tcase_add_test(tc, status_str_is_distinct_for_every_status);
+    tcase_add_test(tc, discard_drops_every_change_since_the_commit);
+    tcase_add_test(tc, check_db_and_path_terms);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("write");
