@@ -456,6 +456,18 @@ plugins_load_dir(struct plugins *p, const char *dir)
     return (int)p->n;
 }
 
+int
+plugins_load_file(struct plugins *p, const char *path)
+{
+    const char *slash;
+
+    assert(p != NULL && path != NULL);
+    slash = strrchr(path, '/');
+    if (slash == NULL)
+        return -EINVAL;     /* dlopen would search the library path */
+    return load_one(p, path, slash + 1) ? 0 : -EINVAL;
+}
+
 size_t
 plugins_count(const struct plugins *p)
 {

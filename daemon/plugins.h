@@ -50,6 +50,14 @@ void plugins_free(struct plugins *p);   /* calls fini, dlcloses; NULL ok */
  */
 int plugins_load_dir(struct plugins *p, const char *dir);
 
+/*
+ * Load the one plugin at path (which must contain a '/'), with the checks
+ * and log lines of plugins_load_dir; for tools that run a chosen plugin
+ * (the fuzzing harness, doc/fuzzing.md).  Returns 0, or -EINVAL when it
+ * was refused.
+ */
+int plugins_load_file(struct plugins *p, const char *path);
+
 size_t plugins_count(const struct plugins *p);
 /* i < plugins_count; borrowed until plugins_free; sorted by name. */
 const struct plugin_entry *plugins_get(const struct plugins *p, size_t i);
