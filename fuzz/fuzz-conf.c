@@ -3,8 +3,9 @@
  * `searchd --check-config`, a start and every reload read.
  *
  * Input: the file's bytes.  They are parsed from memory (config_parse) and
- * from a file (config_load, on a memfd), the way the daemon reads one.
- * Relative paths start from "/" in both, so the two must agree.
+ * from a file (config_load, in a temporary folder), the way the daemon
+ * reads one.  Relative paths start from that folder in both, so the two
+ * must agree.
  *
  * Properties: both give the same verdict; an error names the file and a
  * line ("NAME:LINE: ...") or the file; accepted settings are in the
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -24,8 +24,15 @@
 #include "indexer.h"
 #include "log.h"
 
-static int memfd = -1;
-static char memfd_path[64];
+static char dir[4096];
+static char file[4200];
+
+static void
+cleanup(void)
+{
+    unlink(file);
+    rmdir(dir);
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -35,12 +42,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     /* "~/x" paths: a HOME that exists, whatever the environment. */
     setenv("HOME", "/", 1);
     log_max_level = LOG_LEVEL_ERR;
-    memfd = memfd_create("fuzz-conf", MFD_CLOEXEC);
-    if (memfd < 0) {
-        perror("memfd_create");
-        exit(1);
+    snprintf(dir, sizeof dir, "%s/sd-fuzz-conf.XXXXXX",
+             getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] == '/'
+                 ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        perror("fuzz-conf: mkdtemp");
+        exit(2);
     }
-    snprintf(memfd_path, sizeof memfd_path, "/proc/self/fd/%d", memfd);
+    snprintf(file, sizeof file, "%s/searchd.conf", dir);
+    atexit(cleanup);
     return 0;
 }
 
@@ -71,14 +81,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct settings s;
     char err[1024];
+    FILE *f;
     int rc, frc;
 
-    if (memfd < 0)
+    if (dir[0] == '\0')
         LLVMFuzzerInitialize(NULL, NULL);
 
     settings_init(&s);
     err[0] = '\0';
-    rc = config_parse("fuzz.conf", (const char *)data, size, "/", &s, err,
+    rc = config_parse("fuzz.conf", (const char *)data, size, dir, &s, err,
                       sizeof err);
     FUZZ_ASSERT(rc == 0 || rc == -1);
     if (rc == 0)
@@ -88,10 +99,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     err[10] != '\0');
     settings_clear(&s);
 
-    FUZZ_ASSERT(ftruncate(memfd, 0) == 0);
-    FUZZ_ASSERT(pwrite(memfd, data, size, 0) == (ssize_t)size);
+    f = fopen(file, "wb");
+    FUZZ_ASSERT(f != NULL);
+    FUZZ_ASSERT(fwrite(data, 1, size, f) == size);
+    FUZZ_ASSERT(fclose(f) == 0);
     settings_init(&s);
-    frc = config_load(memfd_path, &s, err, sizeof err);
+    frc = config_load(file, &s, err, sizeof err);
     FUZZ_ASSERT(frc == rc);
     settings_clear(&s);
     return 0;
