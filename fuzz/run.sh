@@ -53,11 +53,14 @@ fuzz_one() {
     case $t in
     plugin-*) export SD_FUZZ_PLUGIN=$top_builddir/plugins/.libs/${t#plugin-}.so ;;
     esac
+    # A dictionary of the format's words, where one is kept.
+    dict=$top_srcdir/fuzz/$t.dict
+    if [ -f "$dict" ]; then dict=-dict=$dict; else dict=; fi
     start=$(date +%s)
     TIMEFORMAT='%U %S'
     # shellcheck disable=SC2086
     { time "$bin" -max_total_time="$seconds" -max_len="$(max_len "$t")" \
-        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $dict \
         -artifact_prefix="$d/artifacts/" \
         "$d/corpus" "$d/seeds" $kept >"$d/fuzz.log" 2>&1; } 2>"$d/cpu"
     rc=$?
