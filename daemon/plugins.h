@@ -52,9 +52,10 @@ int plugins_load_dir(struct plugins *p, const char *dir);
 
 /*
  * Load the one plugin at path (which must contain a '/'), with the checks
- * and log lines of plugins_load_dir; for tools that run a chosen plugin
- * (the fuzzing harness, doc/fuzzing.md).  Returns 0, or -EINVAL when it
- * was refused.
+ * and log lines plugins_load_dir makes for each file (a regular file, not
+ * a symlink, trusted as above; a valid plugin); its folder is not checked.
+ * For tools that run a chosen plugin (the fuzzing harness,
+ * doc/fuzzing.md).  Returns 0, or -EINVAL when it was refused.
  */
 int plugins_load_file(struct plugins *p, const char *path);
 
