@@ -64,6 +64,10 @@ settings_clear(struct settings *s)
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 
@@ -506,15 +510,68 @@ config_line(struct settings *s, char *line, bool *in_watch,
     return 0;
 }
 
+/* Read one line of f into line (room for CONFIG_MAX_LINE + 1 bytes), without
+ * its '\n' and NUL-terminated: its length, which counts any NUL bytes in
+ * it; -1 at the end of the file; -2 when it is longer than
+ * CONFIG_MAX_LINE. */
+static long
+read_line(FILE *f, char *line)
+{
+    size_t n = 0;
+    int c;
+
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (n == CONFIG_MAX_LINE)
+            return -2;
+        line[n++] = (char)c;
+    }
+    if (c == EOF && n == 0)
+        return -1;
+    line[n] = '\0';
+    return (long)n;
+}
+
+/* The file's lines from f; name (the path) for messages, base for
+ * relative paths.  As config_load, after the file is open. */
+static int
+config_stream(FILE *f, const char *name, const char *base,
+              struct settings *s, char *err, size_t errlen)
+{
+    char line[CONFIG_MAX_LINE + 1], msg[768];
+    unsigned lineno = 0;
+    bool in_watch = false;
+    long len;
+
+    while ((len = read_line(f, line)) != -1) {
+        lineno++;
+        if (len == -2) {
+            snprintf(err, errlen, "%s:%u: line longer than %d bytes", name,
+                     lineno, CONFIG_MAX_LINE);
+            return -1;
+        }
+        if (memchr(line, '\0', (size_t)len) != NULL ||
+            !utf8_valid(line, (size_t)len)) {
+            snprintf(err, errlen, "%s:%u: not UTF-8 text", name, lineno);
+            return -1;
+        }
+        if (config_line(s, line, &in_watch, base, msg, sizeof msg) < 0) {
+            snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
+            return -1;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 config_load(const char *path, struct settings *s, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "re");
-    char line[CONFIG_MAX_LINE + 2], msg[768];
     char *base;
-    unsigned lineno = 0;
-    bool in_watch = false;
-    int rc = 0;
+    int rc;
 
     if (f == NULL) {
         int e = errno;
@@ -522,36 +579,28 @@ config_load(const char *path, struct settings *s, char *err, size_t errlen)
         return e == ENOENT ? -ENOENT : -1;
     }
     base = folder_of(path);
-    while (fgets(line, sizeof line, f) != NULL) {
-        size_t len = strlen(line);
-
-        lineno++;
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        else if (!feof(f)) {
-            snprintf(err, errlen, "%s:%u: line longer than %d bytes", path,
-                     lineno, CONFIG_MAX_LINE);
-            rc = -1;
-            break;
-        }
-        if (memchr(line, '\0', len) != NULL ||
-            !utf8_valid(line, len)) {
-            snprintf(err, errlen, "%s:%u: not UTF-8 text", path, lineno);
-            rc = -1;
-            break;
-        }
-        if (config_line(s, line, &in_watch, base, msg, sizeof msg) < 0) {
-            snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-            rc = -1;
-            break;
-        }
-    }
-    if (rc == 0 && ferror(f)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        rc = -1;
-    }
+    rc = config_stream(f, path, base, s, err, errlen);
     fclose(f);
     free(base);
+    return rc;
+}
+
+int
+config_parse(const char *name, const char *text, size_t len,
+             const char *base, struct settings *s, char *err, size_t errlen)
+{
+    FILE *f;
+    int rc;
+
+    if (len == 0)
+        return 0;   /* fmemopen refuses an empty buffer */
+    f = fmemopen((void *)text, len, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    rc = config_stream(f, name, base, s, err, errlen);
+    fclose(f);
     return rc;
 }
 

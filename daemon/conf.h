@@ -102,6 +102,15 @@ int config_load(const char *path, struct settings *s, char *err,
                 size_t errlen);
 
 /*
+ * config_load on text (len bytes, need not be NUL-terminated) instead of a
+ * file: name stands for the path in messages, base (absolute) is the
+ * folder relative paths start from.  For tests and fuzzing.
+ */
+int config_parse(const char *name, const char *text, size_t len,
+                 const char *base, struct settings *s, char *err,
+                 size_t errlen);
+
+/*
  * The configuration file read when none is named: $SEARCHD_CONFIG; else for root
  * SYSCONFDIR/searchd.conf, for others $XDG_CONFIG_HOME/searchd/searchd.conf
  * (~/.config when unset).  Newly allocated.

@@ -456,6 +456,35 @@ plugins_load_dir(struct plugins *p, const char *dir)
     return (int)p->n;
 }
 
+int
+plugins_load_file(struct plugins *p, const char *path)
+{
+    const char *slash;
+
+    struct stat st;
+    char why[256];
+
+    assert(p != NULL && path != NULL);
+    slash = strrchr(path, '/');
+    if (slash == NULL)
+        return -EINVAL;     /* dlopen would search the library path */
+    /* The checks plugins_load_dir makes of each file. */
+    if (lstat(path, &st) != 0) {
+        log_err("plugins: %s: %s; skipped", path, strerror(errno));
+        return -EINVAL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        log_err("plugins: %s: not a regular file; skipped", path);
+        return -EINVAL;
+    }
+    if (!is_trusted(&st, why, sizeof why)) {
+        log_err("plugins: %s: %s; skipped (a plugin must be writable only "
+                "by root or searchd's user: chmod go-w, chown)", path, why);
+        return -EINVAL;
+    }
+    return load_one(p, path, slash + 1) ? 0 : -EINVAL;
+}
+
 size_t
 plugins_count(const struct plugins *p)
 {

@@ -50,6 +50,15 @@ void plugins_free(struct plugins *p);   /* calls fini, dlcloses; NULL ok */
  */
 int plugins_load_dir(struct plugins *p, const char *dir);
 
+/*
+ * Load the one plugin at path (which must contain a '/'), with the checks
+ * and log lines plugins_load_dir makes for each file (a regular file, not
+ * a symlink, trusted as above; a valid plugin); its folder is not checked.
+ * For tools that run a chosen plugin (the fuzzing harness,
+ * doc/fuzzing.md).  Returns 0, or -EINVAL when it was refused.
+ */
+int plugins_load_file(struct plugins *p, const char *path);
+
 size_t plugins_count(const struct plugins *p);
 /* i < plugins_count; borrowed until plugins_free; sorted by name. */
 const struct plugin_entry *plugins_get(const struct plugins *p, size_t i);

@@ -173,6 +173,20 @@ hash_path(const char *path)
     return h;
 }
 
+void
+worker_pack_reply(struct dbuf *out, int rc, uint64_t hash,
+                  const struct extract_result *res)
+{
+    dbuf_add_u32(out, (uint32_t)rc);
+    dbuf_add_u64(out, hash);
+    dbuf_add_str(out, rc < 0 ? res->reason : "");
+    dbuf_add_str(out, res->plugin ? res->plugin->desc->name : "");
+    dbuf_add_str(out, res->plugin ? res->plugin->desc->version : "");
+    dbuf_add_u32(out, (uint32_t)res->n);
+    for (size_t i = 0; i < res->n; i++)
+        doc_pack(out, res->docs[i]);
+}
+
 static int
 serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
 {
@@ -196,14 +210,7 @@ serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
     hash = hash_path(path);
     rc = extract_file(reg, path, &res);
     frame_begin(out, 'R');
-    dbuf_add_u32(out, (uint32_t)rc);
-    dbuf_add_u64(out, hash);
-    dbuf_add_str(out, rc < 0 ? res.reason : "");
-    dbuf_add_str(out, res.plugin ? res.plugin->desc->name : "");
-    dbuf_add_str(out, res.plugin ? res.plugin->desc->version : "");
-    dbuf_add_u32(out, (uint32_t)res.n);
-    for (size_t i = 0; i < res.n; i++)
-        doc_pack(out, res.docs[i]);
+    worker_pack_reply(out, rc, hash, &res);
     frame_end(out);
     extract_result_clear(&res);
     return write_all(WORKER_FD, out->p, out->len);
@@ -527,11 +534,10 @@ describe_death(struct wresult *r, int st, const char *plugin)
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
-/* Parse an 'R' payload into r. */
-static int
-parse_reply(const struct dbuf *b, struct wresult *r)
+int
+worker_parse_reply(const char *p, size_t len, struct wresult *r)
 {
-    struct dcur c = { b->p, b->len, 0 };
+    struct dcur c = { p, len, 0 };
     char *reason, *plugin, *version;
     uint32_t n;
 
@@ -592,7 +598,7 @@ call(struct wpool *p, struct wslot *s, const char *path, struct wresult *r)
             free(version);
             rc = c.err;
         } else if (type == 'R') {
-            rc = parse_reply(&b, r);
+            rc = worker_parse_reply(b.p, b.len, r);
             if (rc == 0) {
                 free(b.p);
                 return 0;

@@ -70,6 +70,20 @@ struct wresult {
 
 void wresult_clear(struct wresult *r);
 
+/*
+ * Decode the payload of an 'R' frame (len bytes at p, what a worker sent:
+ * untrusted) into r, which must be zeroed or cleared.  Returns 0, or
+ * -EBADMSG when the bytes are malformed (r may then hold part of them:
+ * wresult_clear it).  The daemon's decoder, public for fuzzing.
+ */
+int worker_parse_reply(const char *p, size_t len, struct wresult *r);
+
+/* Append to out the payload of an 'R' frame for extract_file's rc and
+ * res, with the content hash: what worker_parse_reply reads.  Public for
+ * the fuzzing seeds. */
+void worker_pack_reply(struct dbuf *out, int rc, uint64_t hash,
+                       const struct extract_result *res);
+
 struct wpool_config {
     const char *exe;        /* the searchd binary to exec */
     const char *plugin_dir; /* absolute */

@@ -410,7 +410,8 @@ static const char *const positive_words[] = {
     "page", "post", "text", "blog", "story", "prose", NULL
 };
 
-/* class and id of el, lower case, joined by a space. */
+/* class and id of el, lower case, joined by a space, cut to fit outsz
+ * (NUL included). */
 static void
 class_id(const GumboElement *el, char *out, size_t outsz)
 {
@@ -425,7 +426,10 @@ class_id(const GumboElement *el, char *out, size_t outsz)
             continue;
         for (const char *p = a->value; *p && k + 2 < outsz; p++)
             out[k++] = (char)tolower((unsigned char)*p);
-        out[k++] = ' ';
+        /* A class that filled out leaves no room for the space and the
+         * NUL both (the fuzzer's first find: one byte past out). */
+        if (k + 1 < outsz)
+            out[k++] = ' ';
     }
     out[k] = '\0';
 }

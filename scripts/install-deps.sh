@@ -4,6 +4,8 @@
 # for xapian-delve).
 # systemd provides systemd-socket-activate and systemd-analyze for the tests.
 # man-db (and the groff-base it pulls in) renders the man pages in t065.
+# clang, libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) and llvm
+# (llvm-symbolizer, for readable stacks) build and run `make fuzz`.
 # The one list of build dependencies: README, .ci/run and developers all use it.
 set -eu
 
@@ -29,6 +31,9 @@ PACKAGES="
     xapian-omega
     recollcmd
     xapian-tools
+    clang
+    libclang-rt-14-dev
+    llvm
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,7 +3,8 @@
 # check` (unit, end-to-end, and the corpus tests when ../shared is beside
 # the checkout), then `make distcheck` from it (the tarball builds, passes
 # make check without the corpora, installs and uninstalls cleanly); (2) a
-# build with AddressSanitizer and UBSan, `make check`; (3) the first
+# build with AddressSanitizer and UBSan, `make check`; (3) a clang build
+# that fuzzes every harness for a minute (`make fuzz`); (4) the first
 # build's tests again under valgrind (`make check-valgrind`).
 # Run scripts/install-deps.sh first.
 #   SD_QUICK=1   only (1), without the distcheck
@@ -46,5 +47,14 @@ run_pass "build, make check" "$build" check --enable-werror
 run_pass "make distcheck" "$build" distcheck
 run_pass "ASan+UBSan, make check" "$build-asan" check --enable-werror \
     --enable-sanitizers
+# (3) the libFuzzer harnesses for FUZZ_SECONDS each (doc/fuzzing.md), in
+# a clang build of their own; `make fuzz` builds only what they need.
+echo "==== libFuzzer, make fuzz: $build-fuzz"
+mkdir -p "$build-fuzz"
+(cd "$build-fuzz" && "$top/configure" -q --enable-fuzzing CC=clang)
+if ! make -C "$build-fuzz" -s -j"$jobs" fuzz; then
+    echo "==== libFuzzer, make fuzz: FAILED" >&2
+    exit 1
+fi
 run_pass "valgrind, make check-valgrind" "$build" check-valgrind
 echo "==== all passes succeeded"

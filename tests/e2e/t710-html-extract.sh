@@ -5,7 +5,7 @@
 # binary junk named .html, deep nesting and a 10 MB page finish quickly,
 # with a document or a clear error.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 17
+plan 18
 
 H=$SD_DATA_DIR/html
 # Under SD_VALGRIND=1 the extraction itself runs under valgrind (exit 66
@@ -79,6 +79,13 @@ check "binary junk named .html: exit 1 naming the file, no crash" \
 ex "$T/junk2.html" >/dev/null 2>"$T/err"; rc=$?
 check "binary junk after a doctype: a result or a clear error (rc $rc)" \
     test "$rc" -le 1
+
+# The fuzzer's find (doc/fuzzing.md): a class as long as the buffer the
+# plugin scores class and id in wrote one byte past it (the sanitizer and
+# valgrind passes would see it).
+ex "$SD_DATA_DIR/fuzz/plugin-html/long-class-and-id.html" >"$T/cls.json" 2>"$T/err"; rc=$?
+check "a class attribute over the scoring buffer: text kept (rc $rc)" \
+    [ "$rc" = 0 -a "$(field "$T/cls.json" '"rebuild the pier" in d["body"]')" = True ]
 
 # Deep nesting: gumbo is quadratic in depth; the plugin must bound it.
 n=50000; [ "${SD_VALGRIND:-0}" = 1 ] && n=5000

@@ -198,6 +198,52 @@ START_TEST(a_line_too_long_is_refused)
 }
 END_TEST
 
+/* A NUL byte is not text: it used to end the line for fgets, which then
+ * called the line too long. */
+START_TEST(a_nul_byte_is_not_text)
+{
+    static const char text[] = "workers = 2\nshards = 2\0 x\n";
+    struct settings s;
+    char err[1024], want[800];
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
+    ck_assert_int_eq(fclose(f), 0);
+    settings_init(&s);
+    ck_assert_int_eq(config_load(path, &s, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:2: not UTF-8 text", path);
+    ck_assert_str_eq(err, want);
+    settings_clear(&s);
+}
+END_TEST
+
+/* config_parse reads text as config_load reads a file. */
+START_TEST(text_in_memory_parses_as_a_file)
+{
+    static const char text[] = "workers = 3\n[watch spool]\nlang = en";
+    static const char bad[] = "workers = 3\nworkers = 0\n";
+    struct settings s;
+    char err[1024];
+
+    settings_init(&s);
+    ck_assert_int_eq(config_parse("mem", text, sizeof text - 1, tmp, &s,
+                                  err, sizeof err), 0);
+    ck_assert_uint_eq(s.workers, 3);
+    ck_assert_uint_eq(s.n_watch, 1);
+    ck_assert_str_eq(s.watch[0].lang, "en");
+    settings_clear(&s);
+
+    settings_init(&s);
+    ck_assert_int_eq(config_parse("mem", "", 0, tmp, &s, err, sizeof err),
+                     0);
+    ck_assert_int_eq(config_parse("mem", bad, sizeof bad - 1, tmp, &s, err,
+                                  sizeof err), -1);
+    ck_assert_msg(strncmp(err, "mem:2: ", 7) == 0, "error '%s'", err);
+    settings_clear(&s);
+}
+END_TEST
+
 START_TEST(a_tilde_is_the_home_folder)
 {
     struct settings s;
@@ -384,6 +430,8 @@ conf_suite(void)
     tcase_add_test(tc, quoted_values_keep_spaces_and_escapes);
     tcase_add_test(tc, errors_name_file_and_line);
     tcase_add_test(tc, a_line_too_long_is_refused);
+    tcase_add_test(tc, a_nul_byte_is_not_text);
+    tcase_add_test(tc, text_in_memory_parses_as_a_file);
     tcase_add_test(tc, a_tilde_is_the_home_folder);
     tcase_add_test(tc, a_missing_file_is_enoent);
     tcase_add_test(tc, client_limits_are_read);

@@ -7,12 +7,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
 #include "doc.h"
+#include "worker.h"
 
 static struct doc *
 sample_doc(void)
@@ -194,6 +196,47 @@ START_TEST(integers_are_big_endian_and_bounded)
 }
 END_TEST
 
+/* A worker's reply, as packed by the worker and read by the daemon: every
+ * shortened copy is refused, a trailing byte too. */
+START_TEST(worker_reply_round_trips)
+{
+    struct doc *docs[2] = { sample_doc(), sample_doc() };
+    struct extract_result res = { .docs = docs, .n = 2, .cap = 2 };
+    struct wresult r = { 0 };
+    struct dbuf b = { 0 };
+
+    worker_pack_reply(&b, 0, 0x0102030405060708u, &res);
+    ck_assert_int_eq(worker_parse_reply(b.p, b.len, &r), 0);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert(r.hash == 0x0102030405060708u);
+    ck_assert_uint_eq(r.n, 2);
+    ck_assert_str_eq(r.docs[1]->key, "/spool/a.sgm#17");
+    assert_same_strv(&r.docs[0]->body, &docs[0]->body);
+    wresult_clear(&r);
+    for (size_t n = 0; n < b.len; n++) {
+        ck_assert_int_eq(worker_parse_reply(b.p, n, &r), -EBADMSG);
+        wresult_clear(&r);
+    }
+    dbuf_add(&b, "x", 1);
+    ck_assert_int_eq(worker_parse_reply(b.p, b.len, &r), -EBADMSG);
+    wresult_clear(&r);
+
+    /* A failure carries its reason and no documents. */
+    b.len = 0;
+    res.n = 0;
+    snprintf(res.reason, sizeof res.reason, "no plugin wants this file");
+    worker_pack_reply(&b, -ENOMSG, 0, &res);
+    ck_assert_int_eq(worker_parse_reply(b.p, b.len, &r), 0);
+    ck_assert_int_eq(r.rc, -ENOMSG);
+    ck_assert_str_eq(r.reason, "no plugin wants this file");
+    ck_assert_uint_eq(r.n, 0);
+    wresult_clear(&r);
+    free(b.p);
+    doc_free(docs[0]);
+    doc_free(docs[1]);
+}
+END_TEST
+
 static Suite *
 doc_suite(void)
 {
@@ -206,6 +249,7 @@ doc_suite(void)
     tcase_add_test(tc, corrupted_bytes_never_crash);
     tcase_add_test(tc, missing_key_or_path_or_embedded_nul_is_refused);
     tcase_add_test(tc, integers_are_big_endian_and_bounded);
+    tcase_add_test(tc, worker_reply_round_trips);
     suite_add_tcase(s, tc);
     return s;
 }

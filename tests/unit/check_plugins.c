@@ -458,6 +458,34 @@ START_TEST(load_missing_dir_is_enoent)
 }
 END_TEST
 
+/* One chosen file, with the same checks and log lines as a folder. */
+START_TEST(load_one_file)
+{
+    struct plugins *p = plugins_new();
+    char *marker = xasprintf("%s/marker.so", fixture_dir);
+    char *bad = xasprintf("%s/bad_abi.so", fixture_dir);
+    struct capture c;
+    char *log;
+
+    ck_assert_int_eq(plugins_load_file(p, marker), 0);
+    ck_assert_uint_eq(plugins_count(p), 1);
+    ck_assert_ptr_nonnull(plugins_find(p, "marker"));
+    cap_begin(&c);
+    ck_assert_int_eq(plugins_load_file(p, bad), -EINVAL);
+    /* The same name again is refused as in a folder. */
+    ck_assert_int_eq(plugins_load_file(p, marker), -EINVAL);
+    /* Without a '/', dlopen would search the library path. */
+    ck_assert_int_eq(plugins_load_file(p, "marker.so"), -EINVAL);
+    log = cap_end(&c);
+    ck_assert_int_eq(count_lines_with(log, "bad_abi.so"), 1);
+    ck_assert_uint_eq(plugins_count(p), 1);
+    free(log);
+    free(marker);
+    free(bad);
+    plugins_free(p);
+}
+END_TEST
+
 START_TEST(load_empty_dir_is_zero)
 {
     struct plugins *p = plugins_new();
@@ -1287,6 +1315,7 @@ plugins_suite(void)
     tcase_add_test(tc, load_same_dir_twice_adds_nothing);
     tcase_add_test(tc, load_skips_symlinks_hidden_and_other_files);
     tcase_add_test(tc, load_missing_dir_is_enoent);
+    tcase_add_test(tc, load_one_file);
     tcase_add_test(tc, load_empty_dir_is_zero);
     suite_add_tcase(s, tc);
 
