@@ -114,7 +114,7 @@ build(scmp_filter_ctx ctx, int fd, const char **what)
          i++)
         rc = rule(ctx, kill, KILL_ALWAYS[i], 0, NULL);
     for (size_t i = 0; rc == 0 && i < sizeof WRITES / sizeof *WRITES; i++) {
-        struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (scmp_datum_t)fd);
+        struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (scmp_datum_t)fd, 0);
 
         rc = rule(ctx, kill, WRITES[i], 1, &c);
     }
@@ -150,8 +150,8 @@ build(scmp_filter_ctx ctx, int fd, const char **what)
     }
     /* Sockets: only AF_UNIX fails softly (see sandbox.h). */
     if (rc == 0) {
-        struct scmp_arg_cmp un = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
-        struct scmp_arg_cmp other = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+        struct scmp_arg_cmp un = SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0);
+        struct scmp_arg_cmp other = SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0);
 
         rc = rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 1, &un);
         if (rc == 0)
@@ -161,7 +161,7 @@ build(scmp_filter_ctx ctx, int fd, const char **what)
     }
     /* Signals to itself only (abort() and raise() use tgkill). */
     if (rc == 0) {
-        struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self);
+        struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self, 0);
 
         rc = rule(ctx, kill, "kill", 1, &c);
         if (rc == 0)
