@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -21,6 +22,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when s[0..len) is valid UTF-8 (no overlongs, surrogates or code
  * points past U+10FFFF).  NUL bytes count as invalid. */
 bool utf8_valid(const char *s, size_t len);
+
+/* Write code point cp (at most U+10FFFF, not checked further) as UTF-8
+ * into out; returns the bytes written, 1 to 4. */
+size_t utf8_encode(uint32_t cp, char out[4]);
 
 /*
  * Make text from arbitrary bytes: valid UTF-8 sequences are kept, any other
