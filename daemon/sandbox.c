@@ -21,6 +21,7 @@
 #ifdef HAVE_SECCOMP
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
 #endif
 
 #include "sandbox.h"
@@ -71,6 +72,17 @@ static const char *const KILL_ALWAYS[] = {
     "kexec_file_load", "bpf", "perf_event_open", "unshare", "setns",
     "keyctl", "add_key", "request_key", "acct", "settimeofday",
     "clock_settime", "sethostname", "setdomainname", "quotactl", "syslog",
+    "quotactl_fd", "iopl", "ioperm",
+    /* the new mount API and the newer *at calls, around the list above */
+    "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
+    "mount_setattr", "fchmodat2", "setxattrat", "removexattrat",
+    /* reaching the daemon: signals and stolen descriptors by pidfd */
+    "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "kcmp",
+    /* other processes' scheduling (a plugin has no use for its own) */
+    "setpriority", "sched_setaffinity", "sched_setscheduler",
+    "sched_setparam", "sched_setattr", "ioprio_set",
+    /* moving data between descriptors without write() */
+    "sendfile", "splice", "tee", "vmsplice", "copy_file_range",
 #ifndef SANDBOX_HAVE_ASAN
     /* LeakSanitizer's exit check ptraces the worker's own threads. */
     "ptrace",
@@ -80,6 +92,7 @@ static const char *const KILL_ALWAYS[] = {
 /* Writes to a descriptor above the daemon's pipe kill. */
 static const char *const WRITES[] = {
     "write", "writev", "pwrite64", "pwritev", "pwritev2",
+    "sendto", "sendmsg", "sendmmsg",
 };
 
 /* Add rule (action, the call named name, conditions); a call this
@@ -159,6 +172,31 @@ build(scmp_filter_ctx ctx, int fd, const char **what)
         if (rc == 0)
             rc = rule(ctx, SCMP_ACT_ERRNO(EACCES), "socketpair", 0, NULL);
     }
+    /* No new descriptor at or below the pipe: dup2 onto stdout would
+     * make another descriptor writable under the WRITES rule. */
+    if (rc == 0) {
+        struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_LE, (scmp_datum_t)fd, 0);
+
+        rc = rule(ctx, kill, "dup2", 1, &c);
+        if (rc == 0)
+            rc = rule(ctx, kill, "dup3", 1, &c);
+    }
+    /* Limits of itself only: glibc's getrlimit and setrlimit pass pid
+     * 0; another pid (the daemon's) could be starved of file size. */
+    if (rc == 0) {
+        struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_NE, 0, 0);
+
+        rc = rule(ctx, kill, "prlimit64", 1, &c);
+    }
+    /* No keystrokes pushed into a terminal the worker inherited. */
+    if (rc == 0) {
+        struct scmp_arg_cmp sti = SCMP_A1(SCMP_CMP_EQ, TIOCSTI, 0);
+        struct scmp_arg_cmp lnx = SCMP_A1(SCMP_CMP_EQ, TIOCLINUX, 0);
+
+        rc = rule(ctx, kill, "ioctl", 1, &sti);
+        if (rc == 0)
+            rc = rule(ctx, kill, "ioctl", 1, &lnx);
+    }
     /* Signals to itself only (abort() and raise() use tgkill). */
     if (rc == 0) {
         struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self, 0);
@@ -170,6 +208,11 @@ build(scmp_filter_ctx ctx, int fd, const char **what)
             rc = rule(ctx, kill, "rt_sigqueueinfo", 1, &c);
         if (rc == 0)
             rc = rule(ctx, kill, "rt_tgsigqueueinfo", 1, &c);
+    }
+    /* Every thread, including any a plugin started while loading. */
+    if (rc == 0) {
+        *what = "synchronising the threads";
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
     }
     if (rc < 0)
         return rc;

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -223,6 +226,53 @@ signal_the_parent(void)
     return kill(getppid(), 0);
 }
 
+static int
+own_limits(void)
+{
+    struct rlimit rl;
+
+    return getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+                   setrlimit(RLIMIT_NOFILE, &rl) == 0
+               ? 0
+               : 1;
+}
+
+static int
+limit_the_parent(void)
+{
+    struct rlimit rl = { 0, 0 };
+
+    return prlimit(getppid(), RLIMIT_FSIZE, NULL, &rl) == 0 ? 0 : 1;
+}
+
+static int
+dup_onto_stdout(void)
+{
+    return dup2(PIPE_FD, 1) == 1 ? 0 : 1;
+}
+
+static int
+pidfd_of_the_parent(void)
+{
+    return syscall(SYS_pidfd_open, getppid(), 0) >= 0 ? 0 : 1;
+}
+
+static int
+sendfile_to_the_pipe(void)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+    return fd >= 0 && sendfile(PIPE_FD, fd, NULL, 4) > 0 ? 0 : 1;
+}
+
+static int
+push_keystrokes(void)
+{
+    char c = 'x';
+
+    return ioctl(0, TIOCSTI, &c) == 0 ? 0 : 1;
+}
+
 static const struct {
     const char *what;
     int (*fn)(void);
@@ -247,6 +297,12 @@ static const struct {
     { "mkdir", make_a_folder, KILLED },
     { "write to a descriptor above the pipe", write_another_fd, KILLED },
     { "signal another process", signal_the_parent, KILLED },
+    { "get and set its own limits", own_limits, RUNS },
+    { "set another process's limits", limit_the_parent, KILLED },
+    { "dup2 onto stdout", dup_onto_stdout, KILLED },
+    { "pidfd_open", pidfd_of_the_parent, KILLED },
+    { "sendfile", sendfile_to_the_pipe, KILLED },
+    { "TIOCSTI", push_keystrokes, KILLED },
 };
 
 /* Run case i in a sandboxed child; its wait status, or -1 when the
