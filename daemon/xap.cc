@@ -329,6 +329,17 @@ ensure_txn(xap_db *db)
     }
 }
 
+/* Drop every change since the last commit, with no transaction open.
+ * begin_transaction(true) would commit what is pending first (a failed
+ * commit can leave changes buffered); an unflushed transaction commits
+ * nothing, and cancelling it discards what was pending before it too. */
+void
+drop_pending(xap_db *db)
+{
+    db->wdb->begin_transaction(false);
+    db->wdb->cancel_transaction();
+}
+
 }  // namespace
 
 bool
@@ -661,7 +672,16 @@ xap_commit(xap_db *db)
         /* Ends the transaction even when it throws (the changes are
          * then dropped); the next change starts one again. */
         db->in_txn = false;
-        db->wdb->commit_transaction();
+        try {
+            db->wdb->commit_transaction();
+        } catch (...) {
+            /* Nothing of the batch may reach the disk later. */
+            try {
+                drop_pending(db);
+            } catch (...) {
+            }
+            throw;
+        }
         ensure_txn(db);
         return XAP_OK;
     });
@@ -680,6 +700,8 @@ xap_discard(xap_db *db)
         if (db->wdb != nullptr && db->in_txn) {
             db->in_txn = false;
             db->wdb->cancel_transaction();
+        } else if (db->wdb != nullptr) {
+            drop_pending(db);
         }
         if (db->wdb != nullptr)
             ensure_txn(db);
@@ -698,9 +720,10 @@ xap_discard(xap_db *db)
         db->tg = make_termgen();
         if (old != nullptr) {
             /* Make sure a transaction is open (this throws when one
-             * already is), so the destructor cancels, never commits. */
+             * already is), so the destructor cancels, never commits;
+             * unflushed, so opening it commits nothing either. */
             try {
-                old->begin_transaction(true);
+                old->begin_transaction(false);
             } catch (...) {
             }
             delete old;
