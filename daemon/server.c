@@ -239,6 +239,28 @@ clear_stale(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* chmod the socket at path without following a link.  glibc before 2.32
+ * cannot do AT_SYMLINK_NOFOLLOW in fchmodat: there, check that path is
+ * the socket itself, then chmod it (a link swapped in between the two
+ * calls would be followed: a window those C libraries leave open). */
+static int
+set_socket_mode(const char *path, mode_t mode)
+{
+    struct stat st;
+
+    if (fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOTSUP)
+        return -1;
+    if (lstat(path, &st) < 0)
+        return -1;
+    if (!S_ISSOCK(st.st_mode)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return chmod(path, mode);
+}
+
 static int listen_on(struct server *s, int fd, const char *what, char *err,
                      size_t errlen);
 
@@ -294,7 +316,7 @@ server_new(struct event_base *base, const char *path, unsigned mode,
                                   "that group)" : "");
         goto fail;
     }
-    if (fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW) < 0 ||
+    if (set_socket_mode(path, mode) < 0 ||
         lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
         snprintf(err, errlen, "cannot set mode of %s: %s", path,
                  strerror(errno));
