@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -361,6 +362,18 @@ canonical_path(const char *path, int *rc_out)
             free(head);
             return NULL;
         }
+        /* A dangling link resolves to nothing now but would be followed
+         * once its target appears, maybe outside every root. */
+        if (errno == ENOENT) {
+            struct stat st;
+
+            if (lstat(head, &st) == 0 && S_ISLNK(st.st_mode)) {
+                *rc_out = -ELOOP;
+                free(head);
+                return NULL;
+            }
+            errno = ENOENT;
+        }
         slash = strrchr(head, '/');
         if (slash == NULL || strcmp(head, "/") == 0) {
             *rc_out = -errno;
@@ -418,6 +431,13 @@ add_path_allowed(const struct commands_ctx *ctx, const char *path,
         return NULL;
     }
     canon = canonical_path(path, &rc);
+    if (canon == NULL && rc == -ELOOP) {
+        *code = SD_ERR_FORBIDDEN;
+        snprintf(msg, msglen, "%s: leads through a symbolic link that "
+                 "points nowhere (or loops); refused, since its target "
+                 "could appear outside the roots", path);
+        return NULL;
+    }
     if (canon == NULL) {
         *code = add_error_code(rc);
         snprintf(msg, msglen, "%s: %s", path, strerror(-rc));

@@ -5,7 +5,7 @@
 # before anything is read; a symlink inside the roots is indexed under
 # the path it resolves to.  A reload can add a root.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 18
+plan 20
 
 # The roots: a watched folder and an add-root; outside: a folder beside.
 mkdir -p "$T/watched" "$T/roots/extra/sub" "$T/outside" "$T/later"
@@ -18,6 +18,7 @@ printf 'Later note\n\nA tapir arrives later.\n' >"$T/later/l.txt"
 ln -s "$T/outside/secret.txt" "$T/watched/to-file.txt"
 ln -s "$T/outside" "$T/roots/extra/to-dir"
 ln -s "$T/roots/extra/sub/e.txt" "$T/watched/inside-link.txt"
+ln -s "$T/outside/not-yet.txt" "$T/watched/dangling.txt"
 printf 'add-root = roots/extra\n[watch watched]\n' >"$SEARCHD_CONFIG"
 
 # Without lib.sh's own add-root (the whole test folder): only the roots
@@ -57,6 +58,10 @@ check "a path through a symlinked folder outside: forbidden" \
     refused "$T/roots/extra/to-dir/secret.txt"
 check "a missing file behind that symlink: forbidden, not not_found" \
     refused "$T/roots/extra/to-dir/missing.txt"
+check "a dangling symlink whose target lies outside: forbidden" \
+    refused "$T/watched/dangling.txt"
+check "the message says the link points nowhere" \
+    grep -q "points nowhere" "$T/err"
 check "a missing file inside the roots: not_found" \
     test "$(raw_add "$T/watched/missing.txt")" = not_found
 check "searchc's own resolving still ends outside: exit 3, forbidden" \
