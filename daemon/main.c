@@ -1168,6 +1168,32 @@ rebuild_done_cb(const struct indexer_result *res, void *arg)
         event_base_loopbreak(rb->base);
 }
 
+/* Every second of a rebuild: a shard that cannot write (a full disk, a
+ * write error) would be retried for ever, as the daemon does; a batch
+ * run gives up instead, so the old index's locks are let go. */
+static void
+rebuild_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct rebuild *rb = arg;
+    struct health_entry *v;
+    size_t n;
+
+    (void)fd;
+    (void)what;
+    v = health_list(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].what, HEALTH_DISK_FULL) == 0 ||
+            strcmp(v[i].what, HEALTH_WRITE_FAILED) == 0) {
+            fprintf(stderr, "searchd: --rebuild: %s: %s\n", v[i].subject,
+                    v[i].message);
+            rb->status = 1;
+            event_base_loopbreak(rb->base);
+            break;
+        }
+    }
+    health_list_free(v, n);
+}
+
 /*
  * `searchd --rebuild`: index every watched folder into DIR.rebuild, then
  * swap it with DIR in one rename (RENAME_EXCHANGE) and move the old index
@@ -1249,11 +1275,22 @@ run_rebuild(struct options *o)
             rb.status = 1;
         log_info("rebuild: indexing %s", s->watch[i].dir);
     }
-    if (rb.pending > 0)
+    if (rb.pending > 0) {
+        struct timeval sec = { 1, 0 };
+        struct event *watch = event_new(rb.base, -1, EV_PERSIST,
+                                        rebuild_watch_cb, &rb);
+
+        if (watch == NULL || event_add(watch, &sec) < 0)
+            log_warn("rebuild: cannot watch for write faults");
         event_base_dispatch(rb.base);
+        if (watch != NULL)
+            event_free(watch);
+    }
     indexer_free(ix);
     ix = NULL;
     if (rb.status != 0) {
+        /* Give the space back (a full disk is the likely cause). */
+        (void)remove_tree(fresh);
         fprintf(stderr, "searchd: --rebuild failed; the index in %s is "
                 "unchanged\n", s->index_dir);
         goto out;
