@@ -242,7 +242,7 @@ is_blank(char c)
 }
 
 /* "26-FEB-1987 15:01:01.79" -> "1987-02-26T15:01:01Z"; false if not
- * in that shape. */
+ * in that shape or s is NULL. */
 static bool
 parse_date(const char *s, char *out, size_t len)
 {
@@ -251,6 +251,8 @@ parse_date(const char *s, char *out, size_t len)
     char mon[4];
     const char *m;
 
+    if (s == NULL)          /* a <DATE> never closed */
+        return false;
     while (is_blank(*s))
         s++;
     if (sscanf(s, "%2d-%3[A-Za-z]-%4d %2d:%2d:%2d", &d, mon, &y, &hh, &mm,
