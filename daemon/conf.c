@@ -37,6 +37,7 @@ settings_init(struct settings *s)
     s->commit_ms = INDEXER_BATCH_SECONDS * 1000;
     s->log_level = LOG_LEVEL_INFO;
     s->max_conns = SERVER_MAX_CONNS;
+    s->max_conns_user = SERVER_MAX_CONNS_USER;
     s->max_pending_out = SERVER_MAX_PENDING_OUT;
     s->max_line = SD_PROTO_MAX_LINE;
     s->idle_ms = SERVER_IDLE_TIMEOUT_MS;
@@ -277,7 +278,7 @@ static const char *const KEYS[] = {
     "add-root", "plugin-dir", "watch", "outlet",
     "lang", "workers", "query-threads", "shards", "deadline", "worker-mem",
     "settle", "commit-docs", "commit-interval", "log-level",
-    "max-connections", "max-pending-out", "max-line", "idle-timeout",
+    "max-connections", "max-connections-per-user", "max-pending-out", "max-line", "idle-timeout",
     "read-timeout", "write-timeout",
 };
 
@@ -361,6 +362,9 @@ settings_set(struct settings *s, const char *key, const char *value,
     if (strcmp(key, "max-connections") == 0)
         return set_uint(&s->max_conns, value, 1, 1000000, "a number", err,
                         errlen);
+    if (strcmp(key, "max-connections-per-user") == 0)
+        return set_uint(&s->max_conns_user, value, 0, 1000000,
+                        "a number (0: no cap)", err, errlen);
     if (strcmp(key, "max-pending-out") == 0)
         return set_size(&s->max_pending_out, value, 64u << 10, 1u << 30,
                         err, errlen);

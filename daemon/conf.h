@@ -68,6 +68,7 @@ struct settings {
     int log_level;
     /* The clients' limits (struct server_limits); timeouts 0: off. */
     unsigned max_conns;
+    unsigned max_conns_user;
     size_t max_pending_out; /* bytes */
     size_t max_line;        /* bytes */
     unsigned idle_ms;

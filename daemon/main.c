@@ -148,6 +148,9 @@ usage(FILE *out)
 "  -t, --query-threads N  query worker threads (default %d)\n"
 "      --max-connections N\n"
 "                         clients at once; more are told busy (default %d)\n"
+"      --max-connections-per-user N\n"
+"                         from one user other than searchd's and root\n"
+"                         (default %d; 0 = no cap)\n"
 "      --max-pending-out BYTES\n"
 "                         unsent replies of one client before searchd\n"
 "                         stops reading it (default 4M; K, M, G)\n"
@@ -177,7 +180,8 @@ usage(FILE *out)
             config_path, WATCH_DEFAULT_SETTLE_MS,
             WPOOL_DEFAULT_DEADLINE_MS / 1000, WPOOL_DEFAULT_MEM_MB,
             INDEXER_MAX_SHARDS, INDEXER_BATCH_DOCS, INDEXER_BATCH_SECONDS,
-            QPOOL_DEFAULT_THREADS, SERVER_MAX_CONNS, SD_PROTO_MAX_LINE,
+            QPOOL_DEFAULT_THREADS, SERVER_MAX_CONNS, SERVER_MAX_CONNS_USER,
+            SD_PROTO_MAX_LINE,
             SERVER_IDLE_TIMEOUT_MS / 1000, SERVER_READ_TIMEOUT_MS / 1000,
             SERVER_WRITE_TIMEOUT_MS / 1000);
     free(config_path);
@@ -209,6 +213,7 @@ enum {
     OPT_ADMIN_GROUP,
     OPT_ADD_ROOT,
     OPT_MAX_CONNECTIONS,
+    OPT_MAX_CONNECTIONS_USER,
     OPT_MAX_PENDING_OUT,
     OPT_MAX_LINE,
     OPT_IDLE_TIMEOUT,
@@ -246,6 +251,8 @@ static const struct option longopts[] = {
     { "commit-docs", required_argument, NULL, OPT_COMMIT_DOCS },
     { "commit-interval", required_argument, NULL, OPT_COMMIT_INTERVAL },
     { "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+    { "max-connections-per-user", required_argument, NULL,
+      OPT_MAX_CONNECTIONS_USER },
     { "max-pending-out", required_argument, NULL, OPT_MAX_PENDING_OUT },
     { "max-line", required_argument, NULL, OPT_MAX_LINE },
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
@@ -670,6 +677,7 @@ static void
 client_limits(const struct settings *s, struct server_limits *lim)
 {
     lim->max_conns = s->max_conns;
+    lim->max_conns_user = s->max_conns_user;
     lim->max_pending_out = s->max_pending_out;
     lim->max_line = s->max_line;
     lim->idle_ms = s->idle_ms;

@@ -47,6 +47,7 @@ void
 server_limits_default(struct server_limits *lim)
 {
     lim->max_conns = SERVER_MAX_CONNS;
+    lim->max_conns_user = SERVER_MAX_CONNS_USER;
     lim->max_pending_out = SERVER_MAX_PENDING_OUT;
     lim->max_line = SD_PROTO_MAX_LINE;
     lim->idle_ms = SERVER_IDLE_TIMEOUT_MS;
@@ -165,23 +166,58 @@ server_conn_remove(struct server *s, struct conn *c)
     }
 }
 
+/*
+ * Why a new client from uid may not connect, or NULL.  Any local user can
+ * reach the socket when its mode lets them: one user alone must not hold
+ * every slot, and searchd's own user and root keep a reserve to get in
+ * (to look at status, or reload) while others crowd the socket.
+ */
+static const char *
+refusal(const struct server *s, bool have_uid, uid_t uid)
+{
+    bool is_trusted = have_uid && (uid == 0 || uid == geteuid());
+    unsigned reserve = s->lim.max_conns / 16;
+    size_t mine = 0;
+    struct conn_node *n;
+
+    if (s->n_conns >= s->lim.max_conns)
+        return "too many connections";
+    if (is_trusted || s->lim.max_conns_user == 0)
+        return NULL;
+    if (s->n_conns + reserve >= s->lim.max_conns)
+        return "too many connections (the rest are kept for searchd's "
+               "own user and root)";
+    LIST_FOREACH(n, &s->conns, link)
+        if (conn_peer(n->c)->is_known && conn_peer(n->c)->uid == uid)
+            mine++;
+    if (mine >= s->lim.max_conns_user)
+        return "too many connections from your user "
+               "(max-connections-per-user)";
+    return NULL;
+}
+
 static void
 accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
           struct sockaddr *sa, int salen, void *arg)
 {
     struct server *s = arg;
+    struct ucred cred;
+    socklen_t credlen = sizeof cred;
+    bool have_uid;
+    const char *why;
 
     (void)lev;
     (void)sa;
     (void)salen;
-    if (s->n_conns >= s->lim.max_conns) {
+    have_uid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0;
+    why = refusal(s, have_uid, have_uid ? cred.uid : (uid_t)-1);
+    if (why != NULL) {
         size_t len;
-        char *line = proto_reply_error(NULL, SD_ERR_BUSY,
-                                       "too many connections", &len);
+        char *line = proto_reply_error(NULL, SD_ERR_BUSY, why, &len);
         /* Once per burst, not once per refused client. */
         if (s->st.refused++ % 1000 == 0)
-            log_warn("server: %zu connections (max-connections); refusing "
-                     "new ones (%llu so far)", s->n_conns,
+            log_warn("server: %zu connections; refusing new ones: %s "
+                     "(%llu so far)", s->n_conns, why,
                      (unsigned long long)s->st.refused);
         /* Best effort: the socket buffer of a new socket has room. */
         (void)!send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);

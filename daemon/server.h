@@ -17,6 +17,7 @@
 #define SERVER_MAX_CONNS 1024                   /* clients at once */
 #define SERVER_MAX_PENDING_OUT (4u << 20)       /* unsent reply bytes */
 #define SERVER_IDLE_TIMEOUT_MS 300000           /* 5 minutes */
+#define SERVER_MAX_CONNS_USER 64
 #define SERVER_READ_TIMEOUT_MS 30000
 #define SERVER_WRITE_TIMEOUT_MS 60000
 
@@ -26,6 +27,9 @@
  */
 struct server_limits {
     unsigned max_conns;         /* more are told `busy` and closed */
+    unsigned max_conns_user;    /* from one uid but searchd's own and
+                                 * root's; 0: no cap.  Those users also
+                                 * leave the last max_conns / 16 free. */
     size_t max_pending_out;     /* bytes of replies not yet written to a
                                  * client before searchd stops reading it */
     size_t max_line;            /* longest request line, bytes (at most
@@ -39,7 +43,8 @@ struct server_limits {
 struct server_stats {
     size_t conns;               /* open now */
     uint64_t accepted;          /* since start */
-    uint64_t refused;           /* told `busy`: over max_conns */
+    uint64_t refused;           /* told `busy`: over max_conns, or over
+                                 * max_conns_user */
     uint64_t timed_out;         /* closed by one of the timeouts */
 };
 
