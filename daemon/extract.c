@@ -578,7 +578,7 @@ sink_log(void *hp, int level, const char *msg)
     free(clean);
 }
 
-/* ---- extract_file ------------------------------------------------------- */
+/* ---- extract_pick, extract_run, extract_file ------------------------------------------------------- */
 
 static void
 set_reason(struct extract_result *res, const char *fmt, ...)
@@ -661,67 +661,77 @@ read_head(int fd, unsigned char *buf, size_t len)
     return (ssize_t)got;
 }
 
+/* Forget the documents of a failed extraction: the caller gets the
+ * reason and nothing else. */
+static void
+drop_docs(struct extract_result *res)
+{
+    for (size_t i = 0; i < res->n; i++)
+        doc_free(res->docs[i]);
+    free(res->docs);
+    res->docs = NULL;
+    res->n = res->cap = 0;
+}
+
 int
-extract_file(const struct plugins *reg, const char *path,
+extract_pick(const struct plugins *reg, const char *path, int fd,
              struct extract_result *res)
 {
-    struct sd_sink sink;
-    struct host h = { 0 };
     unsigned char head[PLUGINS_PROBE_BYTES];
     char ebuf[128];
-    const struct plugin_entry *e;
     struct stat st;
     ssize_t got;
-    int fd, rc, prc;
+    int rc;
 
-    assert(reg != NULL && path != NULL && res != NULL);
+    assert(reg != NULL && path != NULL && fd >= 0 && res != NULL);
     extract_result_clear(res);
-
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        rc = -errno;
-        set_reason(res, "cannot open: %s", err_text(-rc, ebuf, sizeof ebuf));
-        return rc;
-    }
     if (fstat(fd, &st) != 0) {
         rc = -errno;
         set_reason(res, "cannot stat: %s", err_text(-rc, ebuf, sizeof ebuf));
-        goto out;
+        return rc;
     }
     if (S_ISDIR(st.st_mode)) {
-        rc = -EISDIR;
         set_reason(res, "is a directory");
-        goto out;
+        return -EISDIR;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = -EINVAL;
         set_reason(res, "%s, not a regular file", file_kind(st.st_mode));
-        goto out;
+        return -EINVAL;
     }
     if ((uintmax_t)st.st_size > EXTRACT_MAX_FILE_BYTES) {
-        rc = -EFBIG;
         set_reason(res, "file too large (%jd bytes, limit %u)",
                    (intmax_t)st.st_size, EXTRACT_MAX_FILE_BYTES);
-        goto out;
+        return -EFBIG;
     }
     got = read_head(fd, head, sizeof head);
     if (got < 0) {
         rc = (int)got;
         set_reason(res, "cannot read: %s", err_text(-rc, ebuf, sizeof ebuf));
-        goto out;
+        return rc;
     }
-
-    e = plugins_pick(reg, path, head, (size_t)got, NULL);
-    if (e == NULL) {
-        rc = -ENOMSG;
+    res->plugin = plugins_pick(reg, path, head, (size_t)got, NULL);
+    if (res->plugin == NULL) {
         set_reason(res, "%s", got == 0 ? "file is empty"
                                        : "no plugin wants this file");
-        goto out;
+        return -ENOMSG;
     }
+    return 0;
+}
+
+int
+extract_run(const char *path, int fd, struct extract_result *res)
+{
+    const struct plugin_entry *e = res->plugin;
+    struct sd_sink sink;
+    struct host h = { 0 };
+    char ebuf[128];
+    int rc, prc;
+
+    assert(path != NULL && fd >= 0 && e != NULL && res->n == 0);
     if (lseek(fd, 0, SEEK_SET) != 0) {
         rc = -errno;
         set_reason(res, "cannot seek: %s", err_text(-rc, ebuf, sizeof ebuf));
-        goto out;
+        return rc;
     }
 
     h.path = path;
@@ -735,7 +745,6 @@ extract_file(const struct plugins *reg, const char *path,
         .end = sink_end,
         .log = sink_log,
     };
-    res->plugin = e;
     prc = e->extract(path, fd, &sink);
 
     if (h.cur != NULL) {
@@ -769,18 +778,31 @@ extract_file(const struct plugins *reg, const char *path,
     } else {
         rc = 0;
     }
-
-out:
-    if (rc < 0) {
-        /* On failure the caller gets the reason and nothing else. */
-        for (size_t i = 0; i < res->n; i++)
-            doc_free(res->docs[i]);
-        free(res->docs);
-        res->docs = NULL;
-        res->n = res->cap = 0;
-    }
+    if (rc < 0)
+        drop_docs(res);
     nameset_clear(&h.members);
     free(h.log_path);
+    return rc;
+}
+
+int
+extract_file(const struct plugins *reg, const char *path,
+             struct extract_result *res)
+{
+    char ebuf[128];
+    int fd, rc;
+
+    assert(reg != NULL && path != NULL && res != NULL);
+    extract_result_clear(res);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        rc = -errno;
+        set_reason(res, "cannot open: %s", err_text(-rc, ebuf, sizeof ebuf));
+        return rc;
+    }
+    rc = extract_pick(reg, path, fd, res);
+    if (rc == 0)
+        rc = extract_run(path, fd, res);
     close(fd);
     return rc;
 }

@@ -48,6 +48,19 @@ struct extract_result {
  */
 int extract_file(const struct plugins *reg, const char *path,
                  struct extract_result *res);
+
+/*
+ * extract_file in two steps, for a caller that opens the file itself (a
+ * worker opens it without following symbolic links, and tells the daemon
+ * which plugin took it before running that plugin).  fd is open on path
+ * and stays the caller's.  extract_pick resets res, checks the file
+ * (regular, not too large), reads its head and sets res->plugin: 0, or a
+ * negative errno value with res->reason as for extract_file.  extract_run
+ * then runs res->plugin on the file and returns as extract_file does.
+ */
+int extract_pick(const struct plugins *reg, const char *path, int fd,
+                 struct extract_result *res);
+int extract_run(const char *path, int fd, struct extract_result *res);
 void extract_result_clear(struct extract_result *res);
 
 /*

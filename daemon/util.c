@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -566,4 +567,79 @@ util_monotonic_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (unsigned long long)ts.tv_sec * 1000u +
            (unsigned long long)ts.tv_nsec / 1000000u;
+}
+
+/* openat(dfd, name) refused with ENOTDIR or ELOOP: was name a link? */
+static int
+nofollow_error(int dfd, const char *name, int err)
+{
+    struct stat st;
+
+    if (err == ENOTDIR &&
+        fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode))
+        return -ELOOP;
+    return -err;
+}
+
+int
+util_open_nofollow(const char *path)
+{
+    const char *p = path;
+    int dfd, fd;
+
+    if (path == NULL || path[0] != '/')
+        return -EINVAL;
+    dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -errno;
+    for (;;) {
+        char name[NAME_MAX + 1];
+        const char *e;
+        size_t n;
+
+        while (*p == '/')
+            p++;
+        e = strchr(p, '/');
+        n = e ? (size_t)(e - p) : strlen(p);
+        while (e != NULL && e[1] == '/')
+            e++;
+        if (n == 0) {           /* "/" itself, or a trailing "/" */
+            close(dfd);
+            return -EISDIR;
+        }
+        if (n > NAME_MAX) {
+            close(dfd);
+            return -ENAMETOOLONG;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (strcmp(name, "..") == 0) {
+            close(dfd);
+            return -EINVAL;
+        }
+        p += n;
+        if (e != NULL && e[1] != '\0') {
+            /* A folder on the way: O_PATH needs no read permission, and
+             * with O_NOFOLLOW a link there fails (ENOTDIR or ELOOP). */
+            fd = openat(dfd, name,
+                        O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) {
+                int rc = nofollow_error(dfd, name, errno);
+
+                close(dfd);
+                return rc;
+            }
+            close(dfd);
+            dfd = fd;
+            continue;
+        }
+        fd = openat(dfd, name,
+                    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                    (e != NULL ? O_DIRECTORY : 0));     /* "dir/" */
+        if (fd < 0)
+            fd = nofollow_error(dfd, name, errno);
+        close(dfd);
+        return fd;
+    }
 }

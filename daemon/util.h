@@ -75,4 +75,15 @@ unsigned long long util_monotonic_ms(void);
 /* mkdir -p with mode for the folders created; 0 or -errno. */
 int util_mkdir_p(const char *path, unsigned mode);
 
+/*
+ * Open absolute path read-only without following a symbolic link in any
+ * of its components: each folder is opened from the one before with
+ * O_NOFOLLOW, so a link put in the path after it was checked (a folder
+ * swapped for a link to elsewhere) is refused, not followed.  Returns an
+ * fd (O_CLOEXEC, O_NONBLOCK, O_NOCTTY) or -errno: -ELOOP when a component
+ * is a symbolic link, -EINVAL for a relative path or a ".." component.
+ * Folders need only search permission, as with open(2).
+ */
+int util_open_nofollow(const char *path);
+
 #endif /* SEARCHD_UTIL_H */

@@ -159,20 +159,6 @@ read_frame(int fd, int64_t deadline, char *type, struct dbuf *b)
 
 /* ---- the worker process ------------------------------------------------- */
 
-static uint64_t
-hash_path(const char *path)
-{
-    uint64_t h = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-    if (fd < 0)
-        return 0;
-    if (filestate_hash_fd(fd, EXTRACT_MAX_FILE_BYTES, &h) < 0)
-        h = 0;
-    close(fd);
-    return h;
-}
-
 void
 worker_pack_reply(struct dbuf *out, int rc, uint64_t hash,
                   const struct extract_result *res)
@@ -187,28 +173,60 @@ worker_pack_reply(struct dbuf *out, int rc, uint64_t hash,
         doc_pack(out, res->docs[i]);
 }
 
+/*
+ * Open path for a worker.  The daemon checked it (a canonical path inside
+ * a watched folder or an add-root, reached by no symbolic link), but the
+ * folders may change before a worker gets to it: a folder swapped for a
+ * link to elsewhere would have the worker read, and the index show,
+ * files outside the roots.  So no link is followed on the way; -errno
+ * with res->reason set on failure.
+ */
+static int
+open_for_worker(const char *path, struct extract_result *res)
+{
+    int fd = util_open_nofollow(path);
+
+    if (fd == -ELOOP)
+        snprintf(res->reason, sizeof res->reason,
+                 "refused: a symbolic link is now in its path (a folder "
+                 "changed after it was checked); searchd follows none");
+    else if (fd < 0)
+        snprintf(res->reason, sizeof res->reason, "cannot open: %s",
+                 strerror(-fd));
+    return fd;
+}
+
 static int
 serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
 {
-    const struct plugin_entry *pe = plugins_pick_file(reg, path);
     struct extract_result res = { 0 };
-    uint64_t hash;
-    int rc;
+    uint64_t hash = 0;
+    int fd, rc;
 
-    if (pe != NULL) {
+    fd = open_for_worker(path, &res);
+    rc = fd < 0 ? fd : extract_pick(reg, path, fd, &res);
+    if (rc == 0) {
         frame_begin(out, 'P');
-        dbuf_add_str(out, pe->desc->name);
-        dbuf_add_str(out, pe->desc->version);
+        dbuf_add_str(out, res.plugin->desc->name);
+        dbuf_add_str(out, res.plugin->desc->version);
         frame_end(out);
-        rc = write_all(WORKER_FD, out->p, out->len);
-        if (rc < 0)
-            return rc;
+        if (write_all(WORKER_FD, out->p, out->len) < 0) {
+            close(fd);
+            extract_result_clear(&res);
+            return -EPIPE;
+        }
     }
     /* Hash before extracting: if the file changes meanwhile, the record
      * then holds the older hash, so the next look re-extracts it; hashed
-     * after, the newer hash would pass the stale documents as current. */
-    hash = hash_path(path);
-    rc = extract_file(reg, path, &res);
+     * after, the newer hash would pass the stale documents as current.
+     * A file no plugin takes is hashed too: touched but unchanged, it is
+     * not failed again.  The plugin reads the same open file. */
+    if (fd >= 0 && filestate_hash_fd(fd, EXTRACT_MAX_FILE_BYTES, &hash) < 0)
+        hash = 0;
+    if (rc == 0)
+        rc = extract_run(path, fd, &res);
+    if (fd >= 0)
+        close(fd);
     frame_begin(out, 'R');
     worker_pack_reply(out, rc, hash, &res);
     frame_end(out);

@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1833,6 +1834,121 @@ START_TEST(mkdir_p_creates_parents)
 }
 END_TEST
 
+/* Read what util_open_nofollow opened; the fd is closed. */
+static void
+assert_opens_to(const char *path, const char *want)
+{
+    char buf[64];
+    int fd = util_open_nofollow(path);
+    ssize_t n;
+
+    ck_assert_msg(fd >= 0, "%s: %s", path, strerror(-fd));
+    n = read(fd, buf, sizeof buf - 1);
+    ck_assert_int_ge(n, 0);
+    buf[n] = '\0';
+    ck_assert_str_eq(buf, want);
+    close(fd);
+}
+
+START_TEST(open_nofollow_refuses_links_anywhere_in_the_path)
+{
+    char tmpl[] = "/tmp/check_proto.XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    char *p, *q;
+    FILE *fp;
+    int fd;
+
+    ck_assert_ptr_nonnull(dir);
+    p = xasprintf("%s/in", dir);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    free(p);
+    p = xasprintf("%s/out", dir);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    free(p);
+    p = xasprintf("%s/in/f", dir);
+    fp = fopen(p, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("inside", fp);
+    fclose(fp);
+    free(p);
+    p = xasprintf("%s/out/f", dir);
+    fp = fopen(p, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("outside", fp);
+    fclose(fp);
+    free(p);
+
+    /* A plain path opens, with repeated slashes and "." too. */
+    p = xasprintf("%s/in/f", dir);
+    assert_opens_to(p, "inside");
+    free(p);
+    p = xasprintf("%s//in/./f", dir);
+    assert_opens_to(p, "inside");
+    free(p);
+
+    /* A link as the last component. */
+    p = xasprintf("%s/out/f", dir);
+    q = xasprintf("%s/in/link", dir);
+    ck_assert_int_eq(symlink(p, q), 0);
+    ck_assert_int_eq(util_open_nofollow(q), -ELOOP);
+    free(p);
+    free(q);
+
+    /* A folder swapped for a link to elsewhere, after the check. */
+    p = xasprintf("%s/in", dir);
+    q = xasprintf("%s/in.real", dir);
+    ck_assert_int_eq(rename(p, q), 0);
+    free(q);
+    q = xasprintf("%s/out", dir);
+    ck_assert_int_eq(symlink(q, p), 0);
+    free(q);
+    q = xasprintf("%s/in/f", dir);
+    fd = open(q, O_RDONLY);            /* open(2) follows it outside */
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(util_open_nofollow(q), -ELOOP);
+    free(q);
+    unlink(p);
+    free(p);
+
+    /* The other refusals name what was wrong. */
+    p = xasprintf("%s/nothing/f", dir);
+    ck_assert_int_eq(util_open_nofollow(p), -ENOENT);
+    free(p);
+    p = xasprintf("%s/out/f/g", dir);
+    ck_assert_int_eq(util_open_nofollow(p), -ENOTDIR);
+    free(p);
+    p = xasprintf("%s/out/../out/f", dir);
+    ck_assert_int_eq(util_open_nofollow(p), -EINVAL);
+    free(p);
+    ck_assert_int_eq(util_open_nofollow("relative/f"), -EINVAL);
+    ck_assert_int_eq(util_open_nofollow("/"), -EISDIR);
+    /* A folder opens (the caller's fstat tells it from a file). */
+    p = xasprintf("%s/out/", dir);
+    fd = util_open_nofollow(p);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    free(p);
+
+    p = xasprintf("%s/out/f", dir);
+    unlink(p);
+    free(p);
+    p = xasprintf("%s/out", dir);
+    rmdir(p);
+    free(p);
+    p = xasprintf("%s/in.real/f", dir);
+    unlink(p);
+    free(p);
+    p = xasprintf("%s/in.real/link", dir);
+    unlink(p);
+    free(p);
+    p = xasprintf("%s/in.real", dir);
+    rmdir(p);
+    free(p);
+    rmdir(dir);
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------ */
 
 Suite *proto_suite(void);
@@ -2208,6 +2324,7 @@ proto_suite(void)
     tcase_add_test(tc, default_socket_path_follows_environment);
     tcase_add_test(tc, default_index_path_follows_environment);
     tcase_add_test(tc, mkdir_p_creates_parents);
+    tcase_add_test(tc, open_nofollow_refuses_links_anywhere_in_the_path);
     suite_add_tcase(s, tc);
 
     return s;
