@@ -231,6 +231,10 @@ cmd_status(struct conn *c, const struct proto_request *req,
                         json_integer((json_int_t)ss.refused));
     json_object_set_new(body, "connections_timed_out",
                         json_integer((json_int_t)ss.timed_out));
+    json_object_set_new(body, "searches_abandoned",
+                        json_integer(ctx->qpool ? (json_int_t)qpool_abandoned(
+                                                      ctx->qpool)
+                                                : 0));
     add_health(body);
     reply_json(c, req->id, body);
 }
@@ -242,7 +246,8 @@ search_done_cb(const char *reply, size_t len, void *arg)
 {
     struct conn *c = arg;
 
-    conn_send(c, reply, len);
+    if (reply != NULL)
+        conn_send(c, reply, len);
     conn_unref(c);
 }
 
@@ -251,8 +256,8 @@ cmd_search(struct conn *c, const struct proto_request *req,
            struct commands_ctx *ctx)
 {
     conn_ref(c);
-    if (qpool_submit(ctx->qpool, req, conn_fair_tag(c), search_done_cb,
-                     c) < 0) {
+    if (qpool_submit(ctx->qpool, req, conn_fair_tag(c), conn_gone_flag(c),
+                     search_done_cb, c) < 0) {
         conn_unref(c);
         reply_error(c, req->id, SD_ERR_BUSY,
                     "too many searches waiting; try again");

@@ -6,6 +6,8 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,6 +44,7 @@ struct conn {
     unsigned long long out_ms;      /* output pending: its last progress
                                      * (or when it began) */
     uint64_t fair_tag;          /* for qpool_submit */
+    atomic_bool is_gone;        /* conn_gone_flag; the query threads read it */
 };
 
 static void update_reading(struct conn *c);
@@ -102,6 +105,7 @@ conn_close(struct conn *c)
     if (c->bev == NULL)
         return;
     log_debug("conn %llu: closed", (unsigned long long)c->id);
+    atomic_store(&c->is_gone, true);
     /* The buffer may outlive the bufferevent a little; c may not. */
     evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cbe);
     bufferevent_free(c->bev);
@@ -120,6 +124,24 @@ uint64_t *
 conn_fair_tag(struct conn *c)
 {
     return &c->fair_tag;
+}
+
+const atomic_bool *
+conn_gone_flag(struct conn *c)
+{
+    return &c->is_gone;
+}
+
+/* After end-of-file: did the client close its socket, or only shut down
+ * its write side (and still reads)?  A Unix socket reports POLLHUP once
+ * the peer can neither send nor receive. */
+static bool
+peer_hung_up(struct bufferevent *bev)
+{
+    struct pollfd pfd = { .fd = bufferevent_getfd(bev), .events = 0 };
+
+    return pfd.fd >= 0 && poll(&pfd, 1, 0) == 1 &&
+           (pfd.revents & (POLLHUP | POLLERR)) != 0;
 }
 
 struct server *
@@ -443,8 +465,18 @@ event_cb(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_EOF) {
         /* The client is done sending (it may only have shut down its
          * write side): answer what it asked, then close. */
-        log_debug("conn %llu: end-of-file", (unsigned long long)c->id);
         c->is_eof = true;
+        if (peer_hung_up(bev)) {
+            /* Its requests still run (an add is done all the same), but
+             * its searches that have not started are dropped: nobody is
+             * there to read them, and a client that queues searches and
+             * hangs up must not keep the query threads busy. */
+            log_debug("conn %llu: end-of-file; the client hung up",
+                      (unsigned long long)c->id);
+            atomic_store(&c->is_gone, true);
+        } else {
+            log_debug("conn %llu: end-of-file", (unsigned long long)c->id);
+        }
         update_reading(c);
         read_cb(bev, c);
     }
@@ -474,6 +506,7 @@ conn_new(struct server *srv, evutil_socket_t fd, uint64_t id)
 
     c->srv = srv;
     c->id = id;
+    atomic_init(&c->is_gone, false);
     read_peer(c, fd);
     c->refs = 1;
     c->active_ms = util_monotonic_ms();

@@ -17,6 +17,7 @@
 #ifndef SEARCHD_CONN_H
 #define SEARCHD_CONN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,12 @@ void conn_limits_changed(struct conn *c);
 /* The client's place in the query pool's fair queue (qpool_submit);
  * owned by c. */
 uint64_t *conn_fair_tag(struct conn *c);
+/* Reads true once no reply can reach the client: the conn is closed, or
+ * the client hung up (closed its socket, not only shut down its write
+ * side).  For the query pool, which drops the searches of such a client
+ * that have not started (qpool_submit); owned by c, valid while the
+ * caller holds a reference. */
+const atomic_bool *conn_gone_flag(struct conn *c);
 
 struct server *conn_server(const struct conn *c);
 /* Borrowed, until the conn is freed. */

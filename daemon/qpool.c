@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ struct qjob {
     enum proto_copies copies;
     qpool_done_cb cb;
     void *arg;
+    const atomic_bool *gone;    /* borrowed from the submitter, or NULL */
+    bool is_dropped;    /* not run: its client was gone */
     uint64_t tag;       /* fair-queueing order: the queue is sorted by it */
     char *reply;        /* owned; set by the worker */
     size_t reply_len;
@@ -56,6 +59,7 @@ struct qpool {
     uint64_t vtime;             /* tag of the search started last */
     struct qjob *done_head, *done_tail;
     bool is_stopping;
+    atomic_uint_fast64_t abandoned;     /* qpool_abandoned */
 };
 
 static void
@@ -379,7 +383,12 @@ qworker_main(void *arg)
             qp->vtime = j->tag;
         pthread_mutex_unlock(&qp->lock);
 
-        run_search(w, j);
+        if (j->gone != NULL && atomic_load(j->gone)) {
+            j->is_dropped = true;
+            atomic_fetch_add(&qp->abandoned, 1);
+        } else {
+            run_search(w, j);
+        }
         post_done(qp, j);
     }
 }
@@ -387,6 +396,11 @@ qworker_main(void *arg)
 static void
 deliver(struct qjob *j)
 {
+    if (j->is_dropped) {
+        j->cb(NULL, 0, j->arg);
+        qjob_free(j);
+        return;
+    }
     if (j->reply == NULL)
         j->reply = proto_reply_error(j->id, SD_ERR_BUSY,
                                      "searchd is shutting down",
@@ -421,6 +435,7 @@ qpool_new(const char *dir, unsigned nthreads, struct indexer *ix,
     struct qpool *qp = xcalloc(1, sizeof *qp);
     unsigned started = 0;
 
+    atomic_init(&qp->abandoned, 0);
     qp->ix = ix;
     pthread_mutex_init(&qp->lock, NULL);
     pthread_cond_init(&qp->cond, NULL);
@@ -493,7 +508,8 @@ enqueue_fair(struct qpool *qp, struct qjob *j, uint64_t *fair_tag)
 
 int
 qpool_submit(struct qpool *qp, const struct proto_request *req,
-             uint64_t *fair_tag, qpool_done_cb cb, void *arg)
+             uint64_t *fair_tag, const atomic_bool *gone,
+             qpool_done_cb cb, void *arg)
 {
     struct qjob *j;
 
@@ -519,6 +535,7 @@ qpool_submit(struct qpool *qp, const struct proto_request *req,
     j->want_correct = req->want_correct;
     j->cb = cb;
     j->arg = arg;
+    j->gone = gone;
     enqueue_fair(qp, j, fair_tag);
     qp->n_queued++;
     pthread_cond_signal(&qp->cond);
@@ -553,4 +570,10 @@ qpool_free(struct qpool *qp)
     pthread_cond_destroy(&qp->cond);
     pthread_mutex_destroy(&qp->lock);
     free(qp);
+}
+
+uint64_t
+qpool_abandoned(struct qpool *qp)
+{
+    return (uint64_t)atomic_load(&qp->abandoned);
 }

@@ -10,6 +10,7 @@
 #ifndef SEARCHD_QPOOL_H
 #define SEARCHD_QPOOL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +29,8 @@
 
 struct qpool;
 
-/* Called on the loop thread with the reply line (borrowed for the call). */
+/* Called on the loop thread with the reply line (borrowed for the call);
+ * NULL and 0 for a search dropped because its client was gone. */
 typedef void (*qpool_done_cb)(const char *reply, size_t len, void *arg);
 
 /*
@@ -43,6 +45,9 @@ struct qpool *qpool_new(const char *dir, unsigned nthreads,
  * Queue the search req (PROTO_OP_SEARCH; borrowed: what the search needs
  * is copied, and a reference to its id taken, to echo in the reply).  cb
  * runs on the loop thread with the encoded reply (a result or an error).
+ * gone (borrowed, may be NULL; valid until cb has run) says whether the
+ * client can still read the reply: a search whose gone reads true when a
+ * thread takes it is not run, and cb gets NULL (qpool_abandoned).
  *
  * The queue is fair between clients: *fair_tag (the submitting client's,
  * owned by the caller, 0 at first; NULL: no client) orders its searches
@@ -51,7 +56,12 @@ struct qpool *qpool_new(const char *dir, unsigned nthreads,
  * search each, not by all of its own.  Returns 0 or -EBUSY.
  */
 int qpool_submit(struct qpool *qp, const struct proto_request *req,
-                 uint64_t *fair_tag, qpool_done_cb cb, void *arg);
+                 uint64_t *fair_tag, const atomic_bool *gone,
+                 qpool_done_cb cb, void *arg);
+
+/* Searches not run because their client was gone, since qpool_new.
+ * Thread-safe. */
+uint64_t qpool_abandoned(struct qpool *qp);
 
 /* Stop the workers (queued searches get a shutdown error reply) and free.
  * Runs on the loop thread.  NULL is fine. */
