@@ -203,6 +203,8 @@ cmd_status(struct conn *c, const struct proto_request *req,
                         json_integer((json_int_t)st.indexed_files));
     json_object_set_new(body, "unchanged_files",
                         json_integer((json_int_t)st.unchanged));
+    json_object_set_new(body, "probed_files",
+                        json_integer((json_int_t)st.probed));
     json_object_set_new(body, "files_done",
                         json_integer((json_int_t)st.files_done));
     json_object_set_new(body, "scan_done", json_boolean(st.scan_done));

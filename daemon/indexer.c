@@ -203,6 +203,7 @@ struct indexer {
     _Atomic uint64_t queued;
     _Atomic uint64_t indexed_files;
     _Atomic uint64_t unchanged;
+    _Atomic uint64_t probed;
     _Atomic uint64_t files_done;
     _Atomic uint64_t docs_written;
     _Atomic uint64_t generation;
@@ -714,35 +715,69 @@ save_state(struct shard *sh, const struct filestate *fs)
     return st;
 }
 
-/* Would extracting path now give what its record says?  Yes when the
- * same plugin at the same version would take it. */
-static bool
-state_is_current_locked(struct indexer *ix, const struct filestate *fs)
+enum verdict { STATE_CURRENT, STATE_STALE, STATE_ASK };
+
+/* What the record says against the plugins loaded now; STATE_ASK when
+ * plugins came or went since, and only a probe of the file can tell
+ * whether another one would win now. */
+static enum verdict
+state_verdict_locked(struct indexer *ix, const struct filestate *fs)
 {
     const struct plugin_entry *pe;
 
     if (fs->plugin[0] == '\0')      /* no plugin took it */
-        return fs->plugin_set == ix->plugin_versions;
+        return fs->plugin_set == ix->plugin_versions ? STATE_CURRENT
+                                                     : STATE_STALE;
     /* Documents written in an older index layout are written again. */
     if (fs->status == FILESTATE_OK && fs->ndocs > 0 &&
         fs->layout != xap_layout())
-        return false;
+        return STATE_STALE;
     pe = plugins_find(ix->reg, fs->plugin);
     if (pe == NULL || strcmp(pe->desc->version, fs->plugin_version) != 0)
-        return false;
-    /* Plugins came or went since: would another one win now? */
-    return fs->plugin_set == ix->plugin_set ||
-           plugins_pick_file(ix->reg, fs->path) == pe;
+        return STATE_STALE;
+    return fs->plugin_set == ix->plugin_set ? STATE_CURRENT : STATE_ASK;
 }
 
+/*
+ * Would extracting path now give what its record says?  Yes when the
+ * same plugin at the same version would take it.  picked is the plugin a
+ * worker chose for the file just now ("" for none), or NULL: then a
+ * worker is asked when it matters.  The daemon never probes a file
+ * itself: a probe is plugin code reading the file's content.  When a
+ * worker's probe found the record current, *probed_set (if not NULL) is
+ * set to the plugin set it holds for: the caller may store it in the
+ * record, so the next scan need not ask again; else it is left alone.
+ */
 static bool
-state_is_current(struct indexer *ix, const struct filestate *fs)
+state_is_current(struct indexer *ix, const struct filestate *fs,
+                 const char *picked, const char *picked_version,
+                 uint64_t *probed_set)
 {
-    bool ok;
+    struct wresult r = { 0 };
+    enum verdict v;
+    uint64_t set;
+    bool ok, asked = false;
 
     pthread_rwlock_rdlock(&ix->reload_lock);
-    ok = state_is_current_locked(ix, fs);
+    v = state_verdict_locked(ix, fs);
+    set = ix->plugin_set;
     pthread_rwlock_unlock(&ix->reload_lock);
+    if (v != STATE_ASK)
+        return v == STATE_CURRENT;
+    if (picked == NULL) {
+        if (ix->pool == NULL)
+            return false;
+        wpool_probe(ix->pool, fs->path, &r);
+        atomic_fetch_add(&ix->probed, 1);
+        picked = r.plugin;
+        picked_version = r.plugin_version;
+        asked = true;
+    }
+    ok = strcmp(picked, fs->plugin) == 0 &&
+         strcmp(picked_version, fs->plugin_version) == 0;
+    if (ok && asked && probed_set != NULL)
+        *probed_set = set;
+    wresult_clear(&r);
     return ok;
 }
 
@@ -880,6 +915,7 @@ item_start(struct shard *sh, struct item *it)
 {
     struct indexer *ix = sh->ix;
     struct stat st;
+    uint64_t probed_set;
 
     if (it->kind == ITEM_FORGET_UNDER) {
         forget_under(sh, it->path, &it->keep);
@@ -903,9 +939,24 @@ item_start(struct shard *sh, struct item *it)
     }
     it->mtime_ns = mtime_ns(&st);
     it->size = (uint64_t)st.st_size;
+    probed_set = it->have_old ? it->old.plugin_set : 0;
     if (it->have_old && it->old.mtime_ns == it->mtime_ns &&
-        it->old.size == it->size && state_is_current(ix, &it->old) &&
+        it->old.size == it->size &&
+        state_is_current(ix, &it->old, NULL, NULL, &probed_set) &&
         !is_readable_again(&it->old)) {
+        /* A record a worker's probe just confirmed holds the new plugin
+         * set from now on: one probe per file after plugins come or go,
+         * not one per scan. */
+        if (probed_set != it->old.plugin_set) {
+            xap_status xs;
+
+            it->old.plugin_set = probed_set;
+            xs = save_state(sh, &it->old);
+            if (xs == XAP_OK)
+                note_change(sh, 1);
+            else if (is_disk_fault(xs))
+                shard_fault(sh, xs, "write");
+        }
         atomic_fetch_add(&ix->unchanged, 1);
         return false;
     }
@@ -976,7 +1027,9 @@ item_finish(struct shard *sh, struct item *it)
         return;
     }
     if (it->have_old && wr->hash != 0 && it->old.hash == wr->hash &&
-        it->old.size == it->size && state_is_current(ix, &it->old)) {
+        it->old.size == it->size &&
+        state_is_current(ix, &it->old, wr->plugin, wr->plugin_version,
+                         NULL)) {
         /* Touched, not changed. */
         it->old.mtime_ns = it->mtime_ns;
         xs = save_state(sh, &it->old);
@@ -1936,6 +1989,7 @@ indexer_stats(struct indexer *ix, struct indexer_stats *out)
     out->queued = atomic_load(&ix->queued);
     out->indexed_files = atomic_load(&ix->indexed_files);
     out->unchanged = atomic_load(&ix->unchanged);
+    out->probed = atomic_load(&ix->probed);
     out->files_done = atomic_load(&ix->files_done);
     out->generation = atomic_load(&ix->generation);
     out->shards = ix->n_shards;

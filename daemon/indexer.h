@@ -73,6 +73,9 @@ struct indexer_stats {
                              * across restarts; retried when they change) */
     uint64_t indexed_files; /* files (re)indexed since start */
     uint64_t unchanged;     /* files found unchanged since start */
+    uint64_t probed;        /* files a worker probed (not extracted) to
+                             * tell whether plugins that came or went
+                             * change their plugin, since start */
     uint64_t files_done;    /* files looked at since start (indexed,
                              * unchanged, failed or gone) */
     uint64_t generation;    /* bumped after every commit */

@@ -540,19 +540,3 @@ plugins_pick(const struct plugins *p, const char *path,
         *score_out = best_score;
     return best;
 }
-
-const struct plugin_entry *
-plugins_pick_file(const struct plugins *p, const char *path)
-{
-    unsigned char head[PLUGINS_PROBE_BYTES];
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    ssize_t n;
-
-    if (fd < 0)
-        return NULL;
-    do
-        n = pread(fd, head, sizeof head, 0);
-    while (n < 0 && errno == EINTR);
-    close(fd);
-    return n <= 0 ? NULL : plugins_pick(p, path, head, (size_t)n, NULL);
-}

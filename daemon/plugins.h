@@ -76,9 +76,4 @@ const struct plugin_entry *plugins_pick(const struct plugins *p,
                                         const unsigned char *head, size_t len,
                                         int *score_out);
 
-/* plugins_pick on the first PLUGINS_PROBE_BYTES of the file at path;
- * NULL when none wants it or the file cannot be read (or is empty). */
-const struct plugin_entry *plugins_pick_file(const struct plugins *p,
-                                             const char *path);
-
 #endif /* SEARCHD_PLUGINS_H */

@@ -196,8 +196,11 @@ open_for_worker(const char *path, struct extract_result *res)
     return fd;
 }
 
+/* Serve an 'E' request (extract path) or, with probe_only, a 'Q' one
+ * (only say which plugin would take it).  < 0 when the daemon is gone. */
 static int
-serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
+serve_one(const struct plugins *reg, const char *path, bool probe_only,
+          struct dbuf *out)
 {
     struct extract_result res = { 0 };
     uint64_t hash = 0;
@@ -205,6 +208,15 @@ serve_one(const struct plugins *reg, const char *path, struct dbuf *out)
 
     fd = open_for_worker(path, &res);
     rc = fd < 0 ? fd : extract_pick(reg, path, fd, &res);
+    if (probe_only) {
+        if (fd >= 0)
+            close(fd);
+        frame_begin(out, 'R');
+        worker_pack_reply(out, rc, 0, &res);
+        frame_end(out);
+        extract_result_clear(&res);
+        return write_all(WORKER_FD, out->p, out->len);
+    }
     if (rc == 0) {
         frame_begin(out, 'P');
         dbuf_add_str(out, res.plugin->desc->name);
@@ -312,14 +324,14 @@ worker_main(const char *plugin_dir, unsigned mem_mb)
         rc = read_frame(WORKER_FD, -1, &type, &in);
         if (rc == -EPIPE)
             break;          /* the daemon is done with us */
-        if (rc < 0 || type != 'E' || in.len == 0 ||
+        if (rc < 0 || (type != 'E' && type != 'Q') || in.len == 0 ||
             memchr(in.p, '\0', in.len) != NULL) {
             log_err("worker: bad request from the daemon");
             status = 1;
             break;
         }
         path = xstrndup(in.p, in.len);
-        rc = serve_one(reg, path, &out);
+        rc = serve_one(reg, path, type == 'Q', &out);
         free(path);
         if (rc < 0)
             break;          /* the daemon went away mid-reply */
@@ -590,14 +602,15 @@ worker_parse_reply(const char *p, size_t len, struct wresult *r)
 /* One request on slot s (running).  Returns 0 when the worker answered
  * (r filled), or < 0 when the worker must go (r->reason filled). */
 static int
-call(struct wpool *p, struct wslot *s, const char *path, struct wresult *r)
+call(struct wpool *p, struct wslot *s, char kind, const char *path,
+     struct wresult *r)
 {
     struct dbuf b = { 0 };
     int64_t deadline = now_ms() + s->deadline_ms;
     int rc;
     char type;
 
-    frame_begin(&b, 'E');
+    frame_begin(&b, kind);
     dbuf_add(&b, path, strlen(path));
     frame_end(&b);
     rc = write_all(s->fd, b.p, b.len);
@@ -688,8 +701,9 @@ wpool_is_cancelled(struct wpool *p)
     return c;
 }
 
-int
-wpool_extract(struct wpool *p, const char *path, struct wresult *out)
+/* A request of kind 'E' or 'Q' for path in a free worker. */
+static int
+wpool_call(struct wpool *p, char kind, const char *path, struct wresult *out)
 {
     struct wslot *s = NULL;
     pid_t stale_pid;
@@ -742,7 +756,7 @@ wpool_extract(struct wpool *p, const char *path, struct wresult *out)
                 break;
             }
         }
-        rc = call(p, s, path, out);
+        rc = call(p, s, kind, path, out);
         /* A worker that died before reading the request (it was idle,
          * or could not even start) gets one more try in a fresh one. */
         if (rc == -EPIPE && out->plugin[0] == '\0' && attempt == 0 &&
@@ -762,6 +776,18 @@ wpool_extract(struct wpool *p, const char *path, struct wresult *out)
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->lock);
     return out->rc;
+}
+
+int
+wpool_extract(struct wpool *p, const char *path, struct wresult *out)
+{
+    return wpool_call(p, 'E', path, out);
+}
+
+int
+wpool_probe(struct wpool *p, const char *path, struct wresult *out)
+{
+    return wpool_call(p, 'Q', path, out);
 }
 
 void

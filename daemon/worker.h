@@ -23,7 +23,11 @@
  *   worker -> daemon  'H' u32 sandbox mode (enum sandbox_mode), why it is
  *                     "none" (packed string): plugins loaded, sandbox
  *                     entered, ready for requests
- *   daemon -> worker  'E' path bytes
+ *   daemon -> worker  'E' path bytes: extract it
+ *                     'Q' path bytes: only say which plugin would take
+ *                     it; the answer is an 'R' frame with no documents
+ *                     and hash 0 (a probe reads the file's head: plugin
+ *                     code on file content, so never in the daemon)
  *   worker -> daemon  'P' plugin name, version (packed strings): the
  *                     plugin chosen, sent before it runs
  *                     'R' i32 rc, u64 hash, reason, plugin, version,
@@ -104,6 +108,14 @@ struct wpool *wpool_new(const struct wpool_config *cfg);
  * Returns out->rc.
  */
 int wpool_extract(struct wpool *p, const char *path, struct wresult *out);
+
+/*
+ * Ask a free worker which plugin would take path now, without extracting
+ * it (as wpool_extract, deadline and all): out->plugin and
+ * out->plugin_version are set when one would ("" when none would, with
+ * out->rc < 0 and the reason).  Thread-safe.
+ */
+int wpool_probe(struct wpool *p, const char *path, struct wresult *out);
 
 /* Reap the idle workers that have exited (one restarts itself after a
  * file that left it large), so none lingers as a zombie until its slot

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Reload (SIGHUP and the reload op): the configuration file and the
 # plugin folder are read again without dropping connections or the index.
-# A plugin dropped in takes the files it knows, old and new; a plugin's
-# new version re-extracts its files and no others; a new folder in the
+# A plugin dropped in takes the files it knows, old and new, and the
+# other files are only probed (in a worker), not extracted again; a
+# plugin's new version re-extracts its files and no others; a new folder in the
 # file is watched; a broken file changes nothing and says where it is
 # broken; systemd hears RELOADING=1 then READY=1.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 15
+plan 18
 
 LIMIT=100
 [ "${SD_VALGRIND:-0}" = 1 ] && LIMIT=600
@@ -15,6 +16,9 @@ cp "$SD_PLUGIN_DIR"/*.so "$T/plugins/"
 printf 'MARKER\nAlpha report\nThe alpha body.\n' >"$T/spool/a.mk"
 printf 'Monsoon floods\n\nHeavy monsoon rain in Sindh.\n' >"$T/spool/m.txt"
 printf 'Gamma note\n\nA gamma story.\n' >"$T/more/g.txt"
+for i in 1 2 3 4; do
+    printf 'Plain note %s\n\nA plain story.\n' $i >"$T/spool/p$i.txt"
+done
 C=$SEARCHD_CONFIG
 cat >"$C" <<CONF
 log-level = info
@@ -52,6 +56,7 @@ check "without the marker plugin, plaintext takes the .mk file" \
 
 # A connection open across the reload keeps working: ping on it, reload
 # by SIGHUP, ping on it again.
+indexed0=$(st indexed_files)
 cp "$SD_FIXTURE_DIR/marker.so" "$T/plugins/"
 check "a connection made before SIGHUP is answered after it" \
     "$PYTHON3" -c '
@@ -72,6 +77,12 @@ ping(2)
 check "SIGHUP: the dropped-in plugin takes the file it knows" \
     until_true is_plugin alpha marker
 check "the other file stays with its plugin" is_plugin monsoon plaintext
+wait_idle
+indexed1=$(st indexed_files)
+check "only the file the new plugin takes was extracted again ($indexed0 -> $indexed1)" \
+    [ $((indexed1 - indexed0)) = 1 ]
+check "the 6 files were probed in a worker, not by the daemon ($(st probed_files))" \
+    [ "$(st probed_files)" = 6 ]
 printf 'MARKER\nBeta report\nThe beta body.\n' >"$T/spool/b.mk"
 check "a new file goes to the new plugin at once" \
     until_true is_plugin beta marker
@@ -112,5 +123,12 @@ cp "$T/good.conf" "$C"
 kill -HUP "$DPID"
 check "SIGHUP with a good file again: reloaded" \
     until_true sh -c "[ \$(grep -c 'reload: done' '$T/daemon.log') -ge 4 ]"
+# The records now hold the plugin set: a restart probes nothing again.
+wait_idle
+stop_daemon
+start_daemon --plugin-dir "$T/plugins" || bail "searchd did not restart"
+wait_idle
+check "after a restart no file is probed again ($(st probed_files))" \
+    [ "$(st probed_files)" = 0 ]
 stop_and_check
 kill "$LPID" 2>/dev/null
