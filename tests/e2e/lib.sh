@@ -101,6 +101,23 @@ stop_daemon() {
     return 0
 }
 
+# make_reports DIR N FOLDERS [TAIL]: N small text files for load tests,
+# DIR/dNN/fNNNNN.txt spread over FOLDERS folders; file I has the title
+# "Report I" and the body "A report numbered wI about the harvestTAIL."
+make_reports() {
+    "$PYTHON3" - "$@" <<'PY'
+import os, sys
+d, n, folders = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+tail = sys.argv[4] if len(sys.argv) > 4 else ""
+for i in range(n):
+    sub = os.path.join(d, "d%02d" % (i % folders))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "f%05d.txt" % i), "w") as f:
+        f.write("Report %d\n\nA report numbered w%d about the harvest%s.\n"
+                % (i, i, tail))
+PY
+}
+
 # wait_idle: until status says the start-up scan is done and nothing queued.
 wait_idle() {
     i=0

@@ -9,16 +9,7 @@ plan 12
 
 N=1500
 [ "${SD_VALGRIND:-0}" = 1 ] && N=300
-"$PYTHON3" - "$T/spool" "$N" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    sub = os.path.join(d, "d%02d" % (i % 20))
-    os.makedirs(sub, exist_ok=True)
-    with open(os.path.join(sub, "f%05d.txt" % i), "w") as f:
-        f.write("Report %d\n\nA report numbered w%d about the harvest, "
-                "its yield and its prices in the valley.\n" % (i, i))
-PY
+make_reports "$T/spool" "$N" 20 ", its yield and its prices in the valley"
 st() {
     sc --json --status | "$PYTHON3" -c \
         'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"

@@ -14,16 +14,7 @@ LOADGEN=$top_builddir/tests/load/loadgen
 [ -x "$LOADGEN" ] || bail "no $LOADGEN (make check builds it)"
 N=500
 [ "${SD_VALGRIND:-0}" = 1 ] && N=100
-"$PYTHON3" - "$T/spool" "$N" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    sub = os.path.join(d, "d%02d" % (i % 10))
-    os.makedirs(sub, exist_ok=True)
-    with open(os.path.join(sub, "f%05d.txt" % i), "w") as f:
-        f.write("Report %d\n\nA report numbered w%d about the harvest, "
-                "the market and oil prices.\n" % (i, i))
-PY
+make_reports "$T/spool" "$N" 10 ", the market and oil prices"
 st() {
     sc --json --status | "$PYTHON3" -c \
         'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"

@@ -11,16 +11,7 @@ plan 8
 N=1000
 ROUNDS=15
 [ "${SD_VALGRIND:-0}" = 1 ] && { N=200; ROUNDS=10; }
-"$PYTHON3" - "$T/spool" "$N" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    sub = os.path.join(d, "d%02d" % (i % 10))
-    os.makedirs(sub, exist_ok=True)
-    with open(os.path.join(sub, "f%05d.txt" % i), "w") as f:
-        f.write("Report %d\n\nA report numbered w%d about the harvest, "
-                "the market and oil prices.\n" % (i, i))
-PY
+make_reports "$T/spool" "$N" 10 ", the market and oil prices"
 mkdir -p "$T/late"
 printf 'Late note\n\nThe axolotl came with a hang-up.\n' >"$T/late/late.txt"
 

@@ -27,6 +27,7 @@
 
 #include "proto.h"
 #include "qsyntax.h"
+#include "testutil.h"
 #include "util.h"
 
 #ifndef RUNSTATEDIR
@@ -1850,102 +1851,71 @@ assert_opens_to(const char *path, const char *want)
     close(fd);
 }
 
+/* util_open_nofollow(dir + rel), or -errno. */
+static int
+open_nofollow_in(const char *dir, const char *rel)
+{
+    char path[700];
+
+    snprintf(path, sizeof path, "%s%s", dir, rel);
+    return util_open_nofollow(path);
+}
+
 START_TEST(open_nofollow_refuses_links_anywhere_in_the_path)
 {
-    char tmpl[] = "/tmp/check_proto.XXXXXX";
-    char *dir = mkdtemp(tmpl);
-    char *p, *q;
+    char dir[512], a[700], b[700];
     FILE *fp;
     int fd;
 
-    ck_assert_ptr_nonnull(dir);
-    p = xasprintf("%s/in", dir);
-    ck_assert_int_eq(mkdir(p, 0700), 0);
-    free(p);
-    p = xasprintf("%s/out", dir);
-    ck_assert_int_eq(mkdir(p, 0700), 0);
-    free(p);
-    p = xasprintf("%s/in/f", dir);
-    fp = fopen(p, "w");
-    ck_assert_ptr_nonnull(fp);
-    fputs("inside", fp);
-    fclose(fp);
-    free(p);
-    p = xasprintf("%s/out/f", dir);
-    fp = fopen(p, "w");
-    ck_assert_ptr_nonnull(fp);
-    fputs("outside", fp);
-    fclose(fp);
-    free(p);
+    tu_mkdtemp(dir, sizeof dir, "check_proto");
+    snprintf(a, sizeof a, "%s/in", dir);
+    ck_assert_int_eq(mkdir(a, 0700), 0);
+    snprintf(a, sizeof a, "%s/out", dir);
+    ck_assert_int_eq(mkdir(a, 0700), 0);
+    for (int i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "%s/%s/f", dir, i ? "out" : "in");
+        fp = fopen(a, "w");
+        ck_assert_ptr_nonnull(fp);
+        fputs(i ? "outside" : "inside", fp);
+        fclose(fp);
+    }
 
     /* A plain path opens, with repeated slashes and "." too. */
-    p = xasprintf("%s/in/f", dir);
-    assert_opens_to(p, "inside");
-    free(p);
-    p = xasprintf("%s//in/./f", dir);
-    assert_opens_to(p, "inside");
-    free(p);
+    snprintf(a, sizeof a, "%s/in/f", dir);
+    assert_opens_to(a, "inside");
+    snprintf(a, sizeof a, "%s//in/./f", dir);
+    assert_opens_to(a, "inside");
 
     /* A link as the last component. */
-    p = xasprintf("%s/out/f", dir);
-    q = xasprintf("%s/in/link", dir);
-    ck_assert_int_eq(symlink(p, q), 0);
-    ck_assert_int_eq(util_open_nofollow(q), -ELOOP);
-    free(p);
-    free(q);
+    snprintf(a, sizeof a, "%s/out/f", dir);
+    snprintf(b, sizeof b, "%s/in/link", dir);
+    ck_assert_int_eq(symlink(a, b), 0);
+    ck_assert_int_eq(util_open_nofollow(b), -ELOOP);
 
     /* A folder swapped for a link to elsewhere, after the check. */
-    p = xasprintf("%s/in", dir);
-    q = xasprintf("%s/in.real", dir);
-    ck_assert_int_eq(rename(p, q), 0);
-    free(q);
-    q = xasprintf("%s/out", dir);
-    ck_assert_int_eq(symlink(q, p), 0);
-    free(q);
-    q = xasprintf("%s/in/f", dir);
-    fd = open(q, O_RDONLY);            /* open(2) follows it outside */
+    snprintf(a, sizeof a, "%s/in", dir);
+    snprintf(b, sizeof b, "%s/in.real", dir);
+    ck_assert_int_eq(rename(a, b), 0);
+    snprintf(b, sizeof b, "%s/out", dir);
+    ck_assert_int_eq(symlink(b, a), 0);
+    snprintf(a, sizeof a, "%s/in/f", dir);
+    fd = open(a, O_RDONLY);            /* open(2) follows it outside */
     ck_assert_int_ge(fd, 0);
     close(fd);
-    ck_assert_int_eq(util_open_nofollow(q), -ELOOP);
-    free(q);
-    unlink(p);
-    free(p);
+    ck_assert_int_eq(util_open_nofollow(a), -ELOOP);
 
     /* The other refusals name what was wrong. */
-    p = xasprintf("%s/nothing/f", dir);
-    ck_assert_int_eq(util_open_nofollow(p), -ENOENT);
-    free(p);
-    p = xasprintf("%s/out/f/g", dir);
-    ck_assert_int_eq(util_open_nofollow(p), -ENOTDIR);
-    free(p);
-    p = xasprintf("%s/out/../out/f", dir);
-    ck_assert_int_eq(util_open_nofollow(p), -EINVAL);
-    free(p);
+    ck_assert_int_eq(open_nofollow_in(dir, "/nothing/f"), -ENOENT);
+    ck_assert_int_eq(open_nofollow_in(dir, "/out/f/g"), -ENOTDIR);
+    ck_assert_int_eq(open_nofollow_in(dir, "/out/../out/f"), -EINVAL);
     ck_assert_int_eq(util_open_nofollow("relative/f"), -EINVAL);
     ck_assert_int_eq(util_open_nofollow("/"), -EISDIR);
     /* A folder opens (the caller's fstat tells it from a file). */
-    p = xasprintf("%s/out/", dir);
-    fd = util_open_nofollow(p);
+    fd = open_nofollow_in(dir, "/out/");
     ck_assert_int_ge(fd, 0);
     close(fd);
-    free(p);
 
-    p = xasprintf("%s/out/f", dir);
-    unlink(p);
-    free(p);
-    p = xasprintf("%s/out", dir);
-    rmdir(p);
-    free(p);
-    p = xasprintf("%s/in.real/f", dir);
-    unlink(p);
-    free(p);
-    p = xasprintf("%s/in.real/link", dir);
-    unlink(p);
-    free(p);
-    p = xasprintf("%s/in.real", dir);
-    rmdir(p);
-    free(p);
-    rmdir(dir);
+    tu_rmtree(dir);
 }
 END_TEST
 
