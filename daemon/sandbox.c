@@ -83,6 +83,14 @@ static const char *const KILL_ALWAYS[] = {
     "sched_setparam", "sched_setattr", "ioprio_set",
     /* moving data between descriptors without write() */
     "sendfile", "splice", "tee", "vmsplice", "copy_file_range",
+    /* writing at an offset: the pipe has none, and stderr (which may be
+     * the daemon's log file) must only be appended to */
+    "pwrite64", "pwritev", "pwritev2",
+    /* talking to other processes of the user behind the daemon's back */
+    "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+    "semtimedop", "semctl", "shmget", "shmat", "shmdt", "shmctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+    "mq_notify", "mq_getsetattr",
 #ifndef SANDBOX_HAVE_ASAN
     /* LeakSanitizer's exit check ptraces the worker's own threads. */
     "ptrace",
@@ -91,8 +99,7 @@ static const char *const KILL_ALWAYS[] = {
 
 /* Writes to a descriptor above the daemon's pipe kill. */
 static const char *const WRITES[] = {
-    "write", "writev", "pwrite64", "pwritev", "pwritev2",
-    "sendto", "sendmsg", "sendmmsg",
+    "write", "writev", "sendto", "sendmsg", "sendmmsg",
 };
 
 /* Add rule (action, the call named name, conditions); a call this

@@ -304,6 +304,19 @@ worker_main(const char *plugin_dir, unsigned mem_mb)
     }
     /* From here on the worker only reads files and answers on its pipe:
      * give up the rest before the first request (sandbox.h). */
+    /* Nothing to read from stdin, nothing for a plugin to print on the
+     * daemon's stdout: both become /dev/null (stderr stays, for log
+     * lines; the filter lets it be appended to only). */
+    {
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO);
+            if (null > STDERR_FILENO && null != WORKER_FD)
+                close(null);
+        }
+    }
     mode = sandbox_enter(WORKER_FD, why, sizeof why);
     log_debug("worker: sandbox %s%s%s", sandbox_mode_name(mode),
               why[0] ? ": " : "", why);

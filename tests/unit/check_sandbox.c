@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -266,6 +268,25 @@ sendfile_to_the_pipe(void)
 }
 
 static int
+pwrite_stderr(void)
+{
+    return pwrite(2, "", 0, 0) >= 0 ? 0 : 1;
+}
+
+static int
+sysv_message_queue(void)
+{
+    return msgget(IPC_PRIVATE, 0600) >= 0 ? 0 : 1;
+}
+
+static int
+posix_message_queue(void)
+{
+    return syscall(SYS_mq_open, "searchd-test", O_RDONLY, 0, NULL) >= 0
+               ? 0 : 1;
+}
+
+static int
 push_keystrokes(void)
 {
     char c = 'x';
@@ -302,6 +323,9 @@ static const struct {
     { "dup2 onto stdout", dup_onto_stdout, KILLED },
     { "pidfd_open", pidfd_of_the_parent, KILLED },
     { "sendfile", sendfile_to_the_pipe, KILLED },
+    { "pwrite on stderr", pwrite_stderr, KILLED },
+    { "SysV message queue", sysv_message_queue, KILLED },
+    { "POSIX message queue", posix_message_queue, KILLED },
     { "TIOCSTI", push_keystrokes, KILLED },
 };
 
