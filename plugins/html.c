@@ -40,9 +40,10 @@
  *   3. metadata: JSON-LD (NewsArticle/Article...: headline, author(s),
  *      datePublished, dateModified, publisher), OpenGraph and Twitter
  *      cards, <meta name=author|date|...>, <time datetime>, <link
- *      rel=canonical>, <title> last.  Authors lose "By", dates and e-mail
- *      addresses and are split on "and", "&", ",", ";"; dates become ISO
- *      8601 and are refused before 1990 or more than a day in the future;
+ *      rel=canonical>, <title> last.  Authors lose "By" (and "Analysis
+ *      by"...), the dates and times glued on, e-mail addresses and job
+ *      titles, and are split on "and", "&", ",", ";"; dates become ISO
+ *      8601 and are refused before 1990 or more than two days ahead;
  *      the outlet is og:site_name, else the JSON-LD publisher, else the
  *      host of the canonical URL.
  * A page with neither body text nor a title fails with -EINVAL.
@@ -1202,8 +1203,9 @@ norm_date(const char *s, char *out, size_t outsz)
         const char *q = p;
         const char *comma = strchr(q, ',');
 
-        if (comma && comma - q <= 4 && isalpha((unsigned char)*q))
-            q = comma + 1;      /* a day name */
+        if (comma && comma - q <= 9 && isalpha((unsigned char)*q))
+            for (q = comma + 1; *q == ' '; q++)
+                ;               /* a day name, short or long */
         if (sscanf(q, "%d %15[A-Za-z] %d", &n1, a, &n2) == 3) {
             d = n1;
             y = n2;
@@ -1279,9 +1281,144 @@ plausible_author(const char *s, size_t n)
     return digits == 0 && words <= 6;
 }
 
+/* Is the word w (n bytes) one of words (NULL-terminated), ignoring case
+ * and a trailing "." or ","? */
+static bool
+word_in(const char *w, size_t n, const char *const *words)
+{
+    while (n > 0 && (w[n - 1] == '.' || w[n - 1] == ','))
+        n--;
+    for (size_t i = 0; words[i]; i++)
+        if (strlen(words[i]) == n && strncasecmp(w, words[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* Month and weekday names: a date when a number follows ("March 5"), but
+ * "April", "June" or "August" alone may be a first name. */
+static const char *const calendar_words[] = {
+    "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+    "sat", "sun", NULL
+};
+/* Words that start a date line whatever follows. */
+static const char *const dateline_words[] = {
+    "updated", "published", "posted", "modified", NULL
+};
+
+static bool
+has_digit(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isdigit((unsigned char)w[i]))
+            return true;
+    return false;
+}
+
+/* A job title, a desk or a CMS account, not a person ("Senior
+ * Correspondent", "CNN Editor-at-large", "Staff Writer", "admin"). */
+static bool
+is_role(const char *s)
+{
+    static const char *const roles[] = {
+        "editor", "correspondent", "reporter", "writer", "columnist",
+        "contributor", "producer", "analyst", "bureau", "anchor",
+        "photographer", "newsroom", "admin", "administrator", "webmaster",
+        NULL
+    };
+    const char *p = s;
+
+    while (*p) {
+        size_t n;
+
+        while (*p && !isalpha((unsigned char)*p))
+            p++;
+        for (n = 0; isalpha((unsigned char)p[n]); n++)
+            ;
+        for (size_t i = 0; roles[i] && n > 0; i++) {
+            size_t rl = strlen(roles[i]);
+            /* the word, or its plural */
+            if ((n == rl || (n == rl + 1 && (p[rl] == 's' || p[rl] == 'S'))) &&
+                strncasecmp(p, roles[i], rl) == 0)
+                return true;
+        }
+        p += n;
+    }
+    return false;
+}
+
+/*
+ * One piece of a byline made a name: a leading "By" (or "Analysis by",
+ * "Story by": up to three words before "by") goes, and so does anything
+ * from the first date or time word on ("Jane Roe Updated March 5, 2019",
+ * "Jane Roe 10:42 AM").  Works in place; returns the name's length.
+ */
+static size_t
+clean_author(char **tokp)
+{
+    char *tok = *tokp, *cut = NULL;
+    size_t words = 0, n;
+
+    for (char *q = tok; *q; q++) {
+        if (q != tok && q[-1] != ' ')
+            continue;
+        if (*q == ' ')
+            continue;
+        if (strncasecmp(q, "by", 2) == 0 && (q[2] == ' ' || q[2] == ':')) {
+            if (words <= 3)
+                cut = q + 3;
+            break;
+        }
+        if (++words > 4)
+            break;
+    }
+    if (cut != NULL)
+        tok = cut;
+    while (*tok == ' ')
+        tok++;
+    /* cut at the first word that holds a digit, starts a date line, or
+     * is a month or weekday with a number in the two words after it */
+    for (char *q = tok; *q;) {
+        size_t wl = strcspn(q, " ");
+        bool cut_here = has_digit(q, wl) || word_in(q, wl, dateline_words);
+
+        if (!cut_here && word_in(q, wl, calendar_words)) {
+            const char *r = q + wl;
+
+            for (int k = 0; k < 2 && !cut_here; k++) {
+                size_t rl;
+
+                while (*r == ' ')
+                    r++;
+                rl = strcspn(r, " ");
+                cut_here = has_digit(r, rl);
+                r += rl;
+            }
+        }
+        if (cut_here) {
+            *q = '\0';
+            break;
+        }
+        q += wl;
+        while (*q == ' ')
+            q++;
+    }
+    n = strlen(tok);
+    while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '.' ||
+                     tok[n - 1] == '-' || tok[n - 1] == ','))
+        n--;
+    tok[n] = '\0';
+    *tokp = tok;
+    return n;
+}
+
 /*
  * Add the authors named in s: "By" dropped, split on " and ", "&", ",",
- * ";", "|" and " with "; pieces that are dates, links or too long go.
+ * ";", "|" and " with "; dates and times glued on are cut; pieces that
+ * are job titles, links or too long go.
  */
 static void
 add_authors(struct meta *m, const char *s)
@@ -1307,13 +1444,9 @@ add_authors(struct meta *m, const char *s)
     for (tok = strtok_r(p, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
         while (*tok == ' ')
             tok++;
-        if (strncasecmp(tok, "by ", 3) == 0)
-            tok += 3;
-        size_t n = strlen(tok);
-        while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '.'))
-            n--;
-        tok[n] = '\0';
-        if (!plausible_author(tok, n) || strcasecmp(tok, "and") == 0)
+        size_t n = clean_author(&tok);
+        if (!plausible_author(tok, n) || strcasecmp(tok, "and") == 0 ||
+            is_role(tok))
             continue;
         bool dup = false;
         for (size_t i = 0; i < m->nauthors; i++)
@@ -1325,6 +1458,28 @@ add_authors(struct meta *m, const char *s)
         }
     }
     free(c);
+}
+
+/* "Jill Disis, CNN Business": beside a person, a name that is the outlet
+ * (og:site_name) or starts with it is the desk, not an author. */
+static void
+drop_desk_authors(struct meta *m)
+{
+    size_t sl, kept = 0;
+
+    if (m->site == NULL || (sl = strlen(m->site)) == 0 || m->nauthors < 2)
+        return;
+    for (size_t i = 0; i < m->nauthors; i++) {
+        const char *a = m->authors[i];
+
+        if (kept + (m->nauthors - i) > 1 && strncasecmp(a, m->site, sl) == 0 &&
+            (a[sl] == '\0' || a[sl] == ' ')) {
+            free(m->authors[i]);
+            continue;
+        }
+        m->authors[kept++] = m->authors[i];
+    }
+    m->nauthors = kept;
 }
 
 static bool
@@ -1718,6 +1873,7 @@ extract(const char *path, int fd, const struct sd_sink *sink)
         goto out;
     if ((rc = put(sink, SD_FIELD_TITLE, pick_title(&m))) < 0)
         goto out;
+    drop_desk_authors(&m);
     for (size_t i = 0; i < m.nauthors; i++)
         if ((rc = put(sink, SD_FIELD_AUTHOR, m.authors[i])) < 0)
             goto out;

@@ -5,7 +5,7 @@
 # binary junk named .html, deep nesting and a 10 MB page finish quickly,
 # with a document or a clear error.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 18
+plan 19
 
 H=$SD_DATA_DIR/html
 # Under SD_VALGRIND=1 the extraction itself runs under valgrind (exit 66
@@ -49,6 +49,10 @@ check "JSON-LD: date, publisher as outlet, canonical URL, language" \
 ex "$H/future-date.html" >"$T/fd.json" 2>"$T/err"
 check "future and implausible dates refused, <time> used; outlet from the host" \
     [ "$(field "$T/fd.json" '(d["date"], d["outlet"], d["authors"])')" = "('2020-05-05', 'tidings.example.com', ['MARY MAJOR'])" ]
+
+ex "$H/bylines.html" >"$T/by.json" 2>"$T/err"
+check "bylines: no \"Analysis by\", desk, job title or glued date; long day name" \
+    [ "$(field "$T/by.json" '(d["authors"], d["date"], d["outlet"])')" = "(['Jane Roe', 'April Ryan'], '2019-11-19', 'Harbour Gazette')" ]
 
 ex "$H/junk.html" >"$T/junk.json" 2>"$T/err"
 check "junk page: the article paragraphs, subheading and list are kept" \
