@@ -253,6 +253,10 @@ sniff:
  * do not count; comments and raw text (script, style...) are skipped.
  */
 #define HT_MAX_NEST 400
+/* A tag longer than this loses its attributes before the parse: gumbo
+ * checks each attribute against the earlier ones (quadratic), and no
+ * real tag that matters for text is this long (inline images can be). */
+#define HT_MAX_TAG_BYTES 16384
 
 static bool
 tag_is(const char *name, size_t n, const char *const *set)
@@ -324,7 +328,7 @@ prune_page(struct pio_str *page)
             s[w++] = s[r++];
             continue;
         }
-        size_t end = tag_end(s, n, r);
+        size_t end = tag_end(s, n, r), tag_stop = end;
         bool selfclose = end >= 2 && s[end - 2] == '/';
         bool keep = true;
 
@@ -335,6 +339,8 @@ prune_page(struct pio_str *page)
                     keep = false;
                 } else if (depth > 0)
                     depth--;
+                else
+                    keep = false;   /* closes nothing: a stray end tag */
             } else if (depth >= HT_MAX_NEST) {
                 excess++;
                 keep = false;
@@ -360,7 +366,18 @@ prune_page(struct pio_str *page)
                 continue;
             }
         }
-        if (keep) {
+        if (keep && !close && tag_stop - r > HT_MAX_TAG_BYTES) {
+            /* "<name>" (or "<name/>"), then any raw text after it: the
+             * attributes go (the tag is at least 16 KB, so the shorter
+             * text never overtakes what is still to be read) */
+            memmove(s + w, s + r, ne - r);
+            w += ne - r;
+            if (selfclose)
+                s[w++] = '/';
+            s[w++] = '>';
+            memmove(s + w, s + tag_stop, end - tag_stop);
+            w += end - tag_stop;
+        } else if (keep) {
             memmove(s + w, s + r, end - r);
             w += end - r;
         } else
