@@ -5,7 +5,7 @@
 # binary junk named .html, deep nesting and a 10 MB page finish quickly,
 # with a document or a clear error.
 . "$top_srcdir/tests/e2e/lib.sh"
-plan 20
+plan 21
 
 H=$SD_DATA_DIR/html
 # Under SD_VALGRIND=1 the extraction itself runs under valgrind (exit 66
@@ -53,6 +53,9 @@ check "future and implausible dates refused, <time> used; outlet from the host" 
 ex "$H/bylines.html" >"$T/by.json" 2>"$T/err"
 check "bylines: no \"Analysis by\", desk, job title or glued date; long day name" \
     [ "$(field "$T/by.json" '(d["authors"], d["date"], d["outlet"])')" = "(['Jane Roe', 'April Ryan'], '2019-11-19', 'Harbour Gazette')" ]
+
+check "paragraphs of zero-width and no-break spaces only are dropped" \
+    [ "$(field "$T/by.json" '(d["body"].count("\n\n"), "\u200b" in d["body"])')" = "(2, False)" ]
 
 ex "$H/junk.html" >"$T/junk.json" 2>"$T/err"
 check "junk page: the article paragraphs, subheading and list are kept" \
