@@ -1643,7 +1643,7 @@ format_uptime(char *out, size_t outlen, long long s)
 static void
 print_status_line(const char *label, const char *value)
 {
-    printf("%-15s%s\n", label, value ? value : "?");
+    printf("%-17s%s\n", label, value ? value : "?");
 }
 
 static void

@@ -169,7 +169,11 @@ like_query(const Xapian::Database &rdb, const char *path, const char *member,
     Xapian::Enquire enq(rdb);
     enq.set_query(Xapian::Query(id));
     LikeDecider decider;
-    Xapian::ESet eset = enq.get_eset(LIKE_TERMS, rset, &decider);
+    /* Exact term frequencies: by default 1.4 guesses them from the shard
+     * holding the document, so the terms chosen would depend on which
+     * shard its path hashes to. */
+    Xapian::ESet eset = enq.get_eset(
+        LIKE_TERMS, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &decider);
     *self = Xapian::Query(id);
     *like = Xapian::Query(Xapian::Query::OP_OR, eset.begin(), eset.end());
     return true;
