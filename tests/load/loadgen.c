@@ -3,7 +3,8 @@
  * checked: the load test of the end-to-end suite (tests/e2e/t820, t830).
  *
  *   loadgen -s SOCKET [-c CONNS] [-n REQUESTS] [-d DEPTH] [-m MIX]
- *           [-D SECONDS] [-i INTERVAL_MS] [-t TIMEOUT_S] [-L LABEL]
+ *           [-D SECONDS] [-i INTERVAL_MS] [-t TIMEOUT_S] [-k KNOWN]
+ *           [-L LABEL]
  *
  * Opens CONNS connections (default 256) and sends REQUESTS requests in
  * all (default 100000), each connection keeping up to DEPTH (default 4)
@@ -29,13 +30,21 @@
  *   not JSON        bad_request, without an id (searchd cannot read
  *                   one): matched to that connection's oldest such line
  *
+ * With -k the answers of searches are checked too, against the spools
+ * t820 makes: document N is titled "Report N on ..." and is the only one with
+ * the word wN, and documents 0 to KNOWN-1 are indexed before the run.  A
+ * search for wN must then find at most one document, "Report N", and
+ * exactly that one when N < KNOWN; a search for a word every document
+ * has ("report", "about", "numbered") must fill its page.  Each reply so
+ * checked counts as "verified".
+ *
  * A reply for an id not outstanding on that connection, a second reply,
- * an unexpected code or shape is "wrong"; a request unanswered when the
+ * an unexpected code, shape or answer is "wrong"; a request unanswered when the
  * connection closes or TIMEOUT_S (default 60) passes with no reply at all
  * is "lost".  At the end it prints one line:
  *
  *   loadgen: conns=256 requests=100000 replies=100000 lost=0 wrong=0
- *            busy=0 ping_p50_ms=.. ping_p99_ms=.. search_p50_ms=..
+ *            busy=0 verified=.. ping_p50_ms=.. ping_p99_ms=.. search_p50_ms=..
  *            search_p99_ms=.. all_p99_ms=.. ping_max_ms=.. max_ms=..
  *            wall_s=.. rps=..
  *
@@ -108,7 +117,8 @@ struct run {
     double interval_ms;
     double stop_ms;         /* -D: no sends after it; 0: none */
     bool mix_all, mix_search;
-    long replies, lost, wrong, busy;
+    long known;             /* -k: documents 0..known-1 indexed; -1: none */
+    long replies, lost, wrong, busy, verified;
     double *lat[K__COUNT];  /* owned: latencies by kind */
     size_t n_lat[K__COUNT];
 };
@@ -182,17 +192,45 @@ pick_kind(const struct run *r, long id)
     return K_BAD_QUERY;
 }
 
-/* Words of the test corpora, made into varied queries. */
+/* Words of the test corpora, made into varied queries; the first
+ * N_EVERY_DOC are in every document of t820's spools. */
 static const char *const WORDS[] = {
-    "report", "harvest", "about", "numbered", "minister", "market",
+    "report", "about", "numbered", "harvest", "minister", "market",
     "election", "oil", "prices", "court", "peace", "talks", "bank",
 };
 #define N_WORDS (sizeof WORDS / sizeof WORDS[0])
 
+/* The words every document of t820's spools has. */
+#define N_EVERY_DOC 3
+
+static uint64_t
+query_hash(long id)
+{
+    return mix64((uint64_t)id * 7919 + 1);
+}
+
+/* N when request id searches for the word wN; -1 otherwise. */
+static long
+query_number(long id)
+{
+    uint64_t h = query_hash(id);
+
+    return (h >> 16) % 6 == 5 ? (long)((h >> 24) % 5000) : -1;
+}
+
+/* True when request id searches for one word every document has. */
+static bool
+query_every_doc(long id)
+{
+    uint64_t h = query_hash(id);
+
+    return (h >> 16) % 6 == 0 && h % N_WORDS < N_EVERY_DOC;
+}
+
 static int
 format_query(char *q, size_t n, long id)
 {
-    uint64_t h = mix64((uint64_t)id * 7919 + 1);
+    uint64_t h = query_hash(id);
     const char *a = WORDS[h % N_WORDS], *b = WORDS[(h >> 8) % N_WORDS];
 
     switch ((h >> 16) % 6) {
@@ -201,7 +239,7 @@ format_query(char *q, size_t n, long id)
     case 2: return snprintf(q, n, "%s OR %s", a, b);
     case 3: return snprintf(q, n, "\\\"%s %s\\\"", a, b);
     case 4: return snprintf(q, n, "%.3s*", a);
-    default: return snprintf(q, n, "w%lu", (unsigned long)(h >> 24) % 5000);
+    default: return snprintf(q, n, "w%ld", query_number(id));
     }
 }
 
@@ -275,10 +313,41 @@ error_code(json_t *o)
     return json_string_value(json_object_get(err, "code"));
 }
 
-/* Check that reply o (ok, or error code) is what a request of kind k
+/* With -k: whether search id's hits v are its right answer (see the top
+ * of the file); a reason when they are not. */
+static const char *
+check_answer(struct run *r, long id, const json_t *v)
+{
+    long n = query_number(id);
+    char want[32];
+    const char *title;
+
+    if (r->known < 0)
+        return NULL;
+    if (n >= 0) {
+        if (json_array_size(v) > 1 || (n < r->known && json_array_size(v) == 0))
+            return n < r->known ? "search wN: want its one document"
+                                : "search wN: want at most one document";
+        if (json_array_size(v) == 1) {
+            snprintf(want, sizeof want, "Report %ld on ", n);
+            title = json_string_value(
+                json_object_get(json_array_get(v, 0), "title"));
+            if (title == NULL || strncmp(title, want, strlen(want)) != 0)
+                return "search wN: the hit is not Report N";
+        }
+        r->verified++;
+    } else if (query_every_doc(id) && r->known >= SEARCH_LIMIT) {
+        if (json_array_size(v) != SEARCH_LIMIT)
+            return "search of a word in every document: want a full page";
+        r->verified++;
+    }
+    return NULL;
+}
+
+/* Check that reply o (ok, or error code) is what request id of kind k
  * calls for; a reason when it is not. */
 static const char *
-check_reply(struct run *r, enum kind k, json_t *o)
+check_reply(struct run *r, long id, enum kind k, json_t *o)
 {
     const char *code = error_code(o);
     json_t *v;
@@ -300,9 +369,9 @@ check_reply(struct run *r, enum kind k, json_t *o)
                ? NULL : "status: want documents";
     case K_SEARCH:
         v = json_object_get(o, "hits");
-        return !code && json_is_array(v) &&
-               json_array_size(v) <= SEARCH_LIMIT
-               ? NULL : "search: want hits";
+        if (code || !json_is_array(v) || json_array_size(v) > SEARCH_LIMIT)
+            return "search: want hits";
+        return check_answer(r, id, v);
     case K_BAD_QUERY:
         return code && strcmp(code, "bad_query") == 0
                ? NULL : "want bad_query";
@@ -370,7 +439,7 @@ handle_reply(struct run *r, int ci, const char *line, size_t len, double t)
         json_decref(o);
         return;
     }
-    why = check_reply(r, (enum kind)r->reqs[id].kind, o);
+    why = check_reply(r, id, (enum kind)r->reqs[id].kind, o);
     if (why != NULL)
         wrong(r, ci, why, line);
     answered(r, c, id, t);
@@ -603,7 +672,7 @@ usage(FILE *out)
     fprintf(out, "Usage: loadgen -s SOCKET [-c CONNS] [-n REQUESTS] "
             "[-d DEPTH] [-m all|ping|ping,search]\n"
             "               [-D SECONDS] [-i INTERVAL_MS] [-t TIMEOUT_S] "
-            "[-L LABEL]\n"
+            "[-k KNOWN] [-L LABEL]\n"
             "Mixed requests from many connections at once; every reply "
             "checked.\n");
 }
@@ -613,14 +682,14 @@ main(int argc, char **argv)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     struct run r = { .n_conns = 256, .n_reqs = 100000, .depth = 4,
-                     .mix_all = true };
+                     .mix_all = true, .known = -1 };
     const char *sock = NULL, *label = "loadgen", *mix = "all";
     long timeout_s = 60, per_kind[K__COUNT] = { 0 };
     double seconds = 0, t0, wall, max = 0, *all;
     size_t n_all = 0;
     int opt, rc = 0;
 
-    while ((opt = getopt(argc, argv, "s:c:n:d:m:D:i:t:L:h")) != -1) {
+    while ((opt = getopt(argc, argv, "s:c:n:d:m:D:i:t:k:L:h")) != -1) {
         switch (opt) {
         case 's': sock = optarg; break;
         case 'c': r.n_conns = atoi(optarg); break;
@@ -630,6 +699,7 @@ main(int argc, char **argv)
         case 'D': seconds = atof(optarg); break;
         case 'i': r.interval_ms = atof(optarg); break;
         case 't': timeout_s = atol(optarg); break;
+        case 'k': r.known = atol(optarg); break;
         case 'L': label = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -647,7 +717,7 @@ main(int argc, char **argv)
     if (sock == NULL || optind != argc || r.n_conns < 1 ||
         r.n_conns > MAX_CONNS || r.n_reqs < 1 || r.n_reqs > MAX_REQUESTS ||
         r.depth < 1 || r.depth > 64 || seconds < 0 || r.interval_ms < 0 ||
-        timeout_s < 1 || strlen(sock) >= sizeof sa.sun_path) {
+        timeout_s < 1 || r.known < -1 || strlen(sock) >= sizeof sa.sun_path) {
         usage(stderr);
         return 2;
     }
@@ -704,10 +774,10 @@ main(int argc, char **argv)
             fprintf(stderr, " %s=%ld", KIND_NAMES[k], per_kind[k]);
     fprintf(stderr, "\n");
     printf("%s: conns=%d requests=%ld replies=%ld lost=%ld wrong=%ld "
-           "busy=%ld ping_p50_ms=%.3f ping_p99_ms=%.3f search_p50_ms=%.3f "
+           "busy=%ld verified=%ld ping_p50_ms=%.3f ping_p99_ms=%.3f search_p50_ms=%.3f "
            "search_p99_ms=%.3f all_p99_ms=%.3f ping_max_ms=%.3f max_ms=%.3f "
            "wall_s=%.2f rps=%.0f\n", label, r.n_conns, r.next_id, r.replies, r.lost,
-           r.wrong, r.busy,
+           r.wrong, r.busy, r.verified,
            percentile(r.lat[K_PING], r.n_lat[K_PING], 50),
            percentile(r.lat[K_PING], r.n_lat[K_PING], 99),
            percentile(r.lat[K_SEARCH], r.n_lat[K_SEARCH], 50),
