@@ -10,7 +10,7 @@
 # The figures do not depend on memory checking, and 300 queries of 1000
 # hits each under valgrind take many minutes; the plain and sanitizer
 # passes run it.
-[ "${SD_VALGRIND:-0}" = 1 ] && skip_all "ranking figures: run without valgrind"
+[ "${SD_VALGRIND:-0}" = 1 ] && skip_design "ranking figures: run without valgrind"
 plan 3
 
 "$PYTHON3" "$top_srcdir/bench/ir-eval" --builddir "$top_builddir" \

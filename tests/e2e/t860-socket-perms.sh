@@ -19,7 +19,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
     check "another user cannot connect to a 0600 socket" \
         sh -c 'test "$1" = 2 && grep -qi "permission denied" "$2"' - "$rc" "$T/err"
 else
-    ok "# SKIP another user cannot connect (not root, or no setpriv)"
+    skip_point "another user cannot connect (not root, or no setpriv)"
 fi
 stop_daemon TERM
 

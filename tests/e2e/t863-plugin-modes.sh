@@ -37,7 +37,7 @@ if [ -n "$OG" ]; then
         grep -q "plugins: geo-news.so: writable by group $OG (mode 0775); skipped" \
         "$T/daemon.log"
 else
-    ok "# SKIP a plugin writable by another group (we are in one group only)"
+    skip_point "a plugin writable by another group (we are in one group only)"
 fi
 if [ "$(id -u)" = 0 ]; then
     check "a plugin owned by another user is refused" \
@@ -45,7 +45,7 @@ if [ "$(id -u)" = 0 ]; then
         "$T/daemon.log"
     want=plaintext
 else
-    ok "# SKIP a plugin owned by another user (not root)"
+    skip_point "a plugin owned by another user (not root)"
     want="plaintext smart"
 fi
 [ -z "$OG" ] && want=$(echo "geo-news $want")
