@@ -52,6 +52,17 @@ skip_all() {
     echo "1..0 # SKIP $*"; exit 0
 }
 skip_design() { echo "1..0 # SKIP $*"; exit 0; }
+# reachable_by_nobody PATH...: whether user nobody may use every PATH (a
+# folder: list and enter it; a file: run it).  The test runs after
+# setpriv's exec: setpriv keeps root's capabilities until it execs, so
+# running the program itself would get through a private folder.
+reachable_by_nobody() {
+    setpriv --reuid=65534 --regid=65534 --clear-groups -- sh -c '
+        for p; do
+            if [ -d "$p" ]; then [ -r "$p" ] && [ -x "$p" ] || exit 1
+            else [ -x "$p" ] || exit 1; fi
+        done' sh "$@"
+}
 skip_point() {
     if [ "${SD_REQUIRE_ALL:-0}" = 1 ]; then
         not_ok "SD_REQUIRE_ALL=1, so this may not skip: $*"

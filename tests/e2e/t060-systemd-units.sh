@@ -15,7 +15,7 @@
 ANALYZE=$(command -v systemd-analyze) ||
     skip_all "systemd-analyze not found (Debian package systemd)"
 [ -n "${SD_SYSTEMUNITDIR:-}" ] && [ -n "${SD_USERUNITDIR:-}" ] ||
-    skip_design "configured without systemd units (--with-systemd...unitdir=no)"
+    skip_all "configured without systemd units (no systemd.pc when configured, or --with-systemd...unitdir=no)"
 plan 44
 
 D=$T/dest

@@ -7,7 +7,7 @@
 if [ "$(id -u)" = 0 ]; then
     command -v setpriv >/dev/null || skip_all "root, and no setpriv to drop to nobody"
     DAEMON_PREFIX="setpriv --reuid=65534 --regid=65534 --clear-groups --"
-    $DAEMON_PREFIX "$SEARCHD" --version >/dev/null 2>&1 ||
+    reachable_by_nobody "$SEARCHD" "$SD_PLUGIN_DIR" ||
         skip_design "nobody cannot run $SEARCHD (a private build folder?)"
     chmod 755 "$T" && chown 65534:65534 "$T"
 fi

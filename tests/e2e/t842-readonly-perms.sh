@@ -10,7 +10,7 @@
 id nobody >/dev/null 2>&1 || skip_all "no user 'nobody'"
 command -v setpriv >/dev/null || skip_all "no setpriv(1)"
 AS_NOBODY="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
-$AS_NOBODY test -x "$SEARCHD" 2>/dev/null ||
+reachable_by_nobody "$SEARCHD" "$SD_PLUGIN_DIR" ||
     skip_design "the build folder is not readable by nobody"
 plan 12
 

@@ -7,9 +7,8 @@
 
 [ "$(id -u)" = 0 ] || skip_all "needs root to run clients as other users"
 command -v setpriv >/dev/null || skip_all "no setpriv"
-AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
-$AS_NOBODY "$SEARCHC" --version >/dev/null 2>&1 ||
-    skip_design "nobody cannot run $SEARCHC (a private build folder?)"
+reachable_by_nobody "$SEARCHC" "$SEARCHD" "$SD_PLUGIN_DIR" ||
+    skip_design "nobody cannot run $SEARCHC or $SEARCHD (a private build folder?)"
 plan 19
 
 chmod 755 "$T"
