@@ -285,22 +285,36 @@ find_field(const char *name)
     return NULL;
 }
 
-/* White space at either end of a value: ASCII blanks and no-break space
- * (U+00A0), which news pages scatter around headlines. */
+/* The length of the blank character s[0..len) starts with, or 0.  Blank:
+ * ASCII blanks, no-break space (U+00A0), which news pages scatter around
+ * headlines, and the zero-width characters some put in empty paragraphs
+ * (U+200B-U+200D, U+2060, U+FEFF). */
+static size_t
+blank_len(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (len >= 1 && (p[0] == ' ' || p[0] == '\t' || p[0] == '\n'))
+        return 1;
+    if (len >= 2 && p[0] == 0xc2 && p[1] == 0xa0)
+        return 2;
+    if (len >= 3 && ((p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x8b &&
+                      p[2] <= 0x8d) ||
+                     (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0xa0) ||
+                     (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)))
+        return 3;
+    return 0;
+}
+
+/* Blank characters at either end of a value (blank_len). */
 static size_t
 lead_space(const char *s, size_t len)
 {
-    size_t i = 0;
+    size_t i = 0, k;
 
-    for (;;) {
-        if (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
-            i++;
-        else if (i + 1 < len && (unsigned char)s[i] == 0xc2 &&
-                 (unsigned char)s[i + 1] == 0xa0)
-            i += 2;
-        else
-            return i;
-    }
+    while ((k = blank_len(s + i, len - i)) > 0)
+        i += k;
+    return i;
 }
 
 static size_t
@@ -309,13 +323,16 @@ trail_space(const char *s, size_t len)
     size_t n = len;
 
     for (;;) {
-        if (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
-            n--;
-        else if (n > 1 && (unsigned char)s[n - 2] == 0xc2 &&
-                 (unsigned char)s[n - 1] == 0xa0)
-            n -= 2;
-        else
+        size_t k = 0;
+
+        /* s is valid UTF-8: a blank of k bytes ends at n when one starts
+         * at n - k and is k long */
+        for (size_t t = 1; t <= 3 && t <= n && k == 0; t++)
+            if (blank_len(s + n - t, t) == t)
+                k = t;
+        if (k == 0)
             return n;
+        n -= k;
     }
 }
 

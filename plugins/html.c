@@ -1783,33 +1783,8 @@ put(const struct sd_sink *sink, const char *field, const char *s)
  * paragraphs, the rest of the body goes as one value. */
 #define HT_MAX_PARAS 9000
 
-/* Push the body paragraphs (separated by blank lines) of s. */
-/* Does s[0..n) show anything?  Not when it is only spaces, no-break
- * spaces and zero-width characters (U+200B-U+200D, U+2060, U+FEFF),
- * which some pages put in empty paragraphs. */
-static bool
-has_visible(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s, *e = p + n;
-
-    while (p < e) {
-        if (isspace(*p))
-            p++;
-        else if (e - p >= 2 && p[0] == 0xc2 && p[1] == 0xa0)
-            p += 2;
-        else if (e - p >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-                 p[2] >= 0x8b && p[2] <= 0x8d)
-            p += 3;
-        else if (e - p >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0xa0)
-            p += 3;
-        else if (e - p >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-            p += 3;
-        else
-            return true;
-    }
-    return false;
-}
-
+/* Push the body paragraphs (separated by blank lines) of s; the host
+ * drops those that are blank (spaces, zero-width characters). */
 static int
 put_body(const struct sd_sink *sink, const char *s)
 {
@@ -1820,7 +1795,7 @@ put_body(const struct sd_sink *sink, const char *s)
         const char *e = ++count < HT_MAX_PARAS ? strstr(s + pos, "\n\n") : NULL;
         size_t n = e ? (size_t)(e - (s + pos)) : len - pos;
 
-        if (has_visible(s + pos, n) &&
+        if (n > 0 &&
             (rc = sink->add_text(sink->host, SD_FIELD_BODY, s + pos, n)) < 0)
             return rc;
         pos += n + 2;

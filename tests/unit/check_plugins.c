@@ -608,9 +608,10 @@ START_TEST(extract_sanitises_and_trims_text)
     static const char text[] =
         "MARKER\n"
         "  \tPrice \xa3" "5 \xe2\x82\xac" "6\x01 caf\xc3\xa9 \n"
-        "@outlet \xc2\xa0 The Daily \xff \xc2\xa0\n"
+        "@outlet \xc2\xa0 The Daily \xff \xc2\xa0\xe2\x81\xa0\n"
         "@author \n"
         "@author    \n"
+        "@author \xe2\x80\x8b\xc2\xa0\xe2\x80\x8d\xef\xbb\xbf \n"
         "body\r\nwith\x7f" "controls";
     struct extract_result res = { 0 };
     const struct doc *d;
@@ -620,7 +621,8 @@ START_TEST(extract_sanitises_and_trims_text)
     d = res.docs[0];
     assert_doc_sane(d, path);
     /* Latin-1 0xA3 is read as U+00A3, valid UTF-8 is kept, C0 controls
-     * become spaces, ends are trimmed (no-break spaces too). */
+     * become spaces, ends are trimmed (no-break spaces and zero-width
+     * characters too). */
     ck_assert_str_eq(d->title, "Price \xc2\xa3" "5 \xe2\x82\xac" "6  "
                      "caf\xc3\xa9");
     ck_assert_str_eq(d->outlet, "The Daily \xc3\xbf");
