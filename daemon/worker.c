@@ -302,21 +302,22 @@ worker_main(const char *plugin_dir, unsigned mem_mb)
         plugins_free(reg);
         return 1;
     }
-    /* From here on the worker only reads files and answers on its pipe:
-     * give up the rest before the first request (sandbox.h). */
     /* Nothing to read from stdin, nothing for a plugin to print on the
      * daemon's stdout: both become /dev/null (stderr stays, for log
-     * lines; the filter lets it be appended to only). */
+     * lines; the filter lets it be appended to only).  WORKER_FD is
+     * open, so open() cannot return it. */
     {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
         if (null >= 0) {
             dup2(null, STDIN_FILENO);
             dup2(null, STDOUT_FILENO);
-            if (null > STDERR_FILENO && null != WORKER_FD)
+            if (null > STDERR_FILENO)
                 close(null);
         }
     }
+    /* From here on the worker only reads files and answers on its pipe:
+     * give up the rest before the first request (sandbox.h). */
     mode = sandbox_enter(WORKER_FD, why, sizeof why);
     log_debug("worker: sandbox %s%s%s", sandbox_mode_name(mode),
               why[0] ? ": " : "", why);
