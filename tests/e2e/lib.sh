@@ -166,6 +166,28 @@ wait_idle() {
     done
 }
 
+# notify_listen ADDR LOG: play systemd's side of a notify socket (a path,
+# or @name) in the background, appending what it gets to LOG; LPID is its
+# pid.  Fails unless it is bound within 10 s.
+notify_listen() {
+    "$PYTHON3" "$top_srcdir/tests/e2e/notify-listener.py" "$1" "$2" &
+    LPID=$!
+    i=0
+    until grep -q LISTENING "$2" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
+    done
+}
+# logged LOG PATTERN: PATTERN shows in LOG within 10 s (60 s under
+# valgrind).  A datagram is sent before searchd answers, but the listener
+# writes it when it next runs: a test never greps for it just once.
+logged() {
+    i=0; n=100
+    [ "${SD_VALGRIND:-0}" = 1 ] && n=600
+    until grep -q "$2" "$1" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt $n ] && return 1; sleep 0.1
+    done
+}
+
 # stop_and_check: one test point: SIGTERM gives exit 0 and removes the socket.
 stop_and_check() {
     stop_daemon TERM

@@ -153,13 +153,8 @@ CONF
         eval "val=\${$v:-}"
         [ -n "$val" ] && envs="$envs -E $v=$val"
     done
-    "$PYTHON3" "$top_srcdir/tests/e2e/notify-listener.py" "$T/notify.sock" \
-        "$T/notify.log" &
-    LPID=$!
-    i=0
-    until grep -q LISTENING "$T/notify.log" 2>/dev/null || [ $i -gt 100 ]; do
-        i=$((i + 1)); sleep 0.05
-    done
+    notify_listen "$T/notify.sock" "$T/notify.log" ||
+        bail "the notify listener did not bind $T/notify.sock"
     # shellcheck disable=SC2086
     # XDG_RUNTIME_DIR: were searchd to make its default socket folder
     # anyway, here, not in RUNSTATEDIR.
@@ -174,7 +169,7 @@ CONF
     done
     check "ExecStart= starts on searchc's first connection to the socket" \
         sh -c '"$0" --socket "$1" --ping >/dev/null' "$SEARCHC" "$SOCK"
-    check "and says READY=1" grep -q '^READY=1$' "$T/notify.log"
+    check "and says READY=1" logged "$T/notify.log" '^READY=1$'
     check "and makes no folder for a socket of its own" \
         test ! -e "$T/xdg/searchd"
     check "it reads the configuration file Environment= names" \
@@ -187,7 +182,7 @@ CONF
         "$SEARCHC" "$SOCK" "$T/state/index"
     stop_daemon TERM
     check "SIGTERM: STOPPING=1 and exit 0" \
-        sh -c 'grep -q "^STOPPING=1$" "$1" && test "$2" = 0' sh "$T/notify.log" "$DSTATUS"
+        eval 'logged "$T/notify.log" "^STOPPING=1$" && test "$DSTATUS" = 0'
     kill "$LPID" 2>/dev/null
 else
     for i in 1 2 3 4 5 6 7; do skip_point "systemd-socket-activate not found"; done

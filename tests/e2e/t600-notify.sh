@@ -14,27 +14,7 @@ while [ $i -lt 200 ]; do
     printf 'Note %d\n\nA numbered note about item%d.\n' $i $i >"$T/spool/n$i.txt"
     i=$((i + 1))
 done
-LIMIT=100
-[ "${SD_VALGRIND:-0}" = 1 ] && LIMIT=600
-
-# listen ADDR LOG: a listener in the background; LPID its pid.
-listen() {
-    "$PYTHON3" "$top_srcdir/tests/e2e/notify-listener.py" "$1" "$2" &
-    LPID=$!
-    i=0
-    until grep -q LISTENING "$2" 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt 100 ] && return 1; sleep 0.05
-    done
-}
-# logged LOG PATTERN: PATTERN appears in LOG in time.
-logged() {
-    i=0
-    until grep -q "$2" "$1" 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt $LIMIT ] && return 1; sleep 0.1
-    done
-}
-
-check "a listener on a socket path" listen "$T/notify.sock" "$T/n1.log"
+check "a listener on a socket path" notify_listen "$T/notify.sock" "$T/n1.log"
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=300000 \
     start_daemon --watch "$T/spool"
 check "READY=1 is sent" logged "$T/n1.log" '^READY=1$'
@@ -57,7 +37,7 @@ check "and exits 0" test "$DSTATUS" = 0
 kill "$LPID"
 
 name="@searchd-test-$$-$(date +%s)"
-check "a listener on an abstract socket" listen "$name" "$T/n2.log"
+check "a listener on an abstract socket" notify_listen "$name" "$T/n2.log"
 NOTIFY_SOCKET=$name start_daemon --watch "$T/spool"
 check "READY=1 reaches an abstract socket too" logged "$T/n2.log" '^READY=1$'
 check "no WATCHDOG=1 when none was asked for" \
