@@ -576,7 +576,7 @@ notifier_start(struct notifier *nt, struct event_base *base,
         nt->watchdog_ev = event_new(base, -1, EV_PERSIST, watchdog_cb, nt);
         if (nt->watchdog_ev == NULL || event_add(nt->watchdog_ev, &wtv) < 0)
             return -1;
-        log_info("main: systemd watchdog every %.1f s",
+        log_info("main: systemd watchdog every %g s",
                  (double)wd / 2 / 1e6);
     }
     status_cb(-1, 0, nt);

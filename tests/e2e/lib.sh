@@ -177,16 +177,34 @@ notify_listen() {
         i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
     done
 }
-# logged LOG PATTERN: PATTERN shows in LOG within 10 s (60 s under
-# valgrind).  A datagram is sent before searchd answers, but the listener
-# writes it when it next runs: a test never greps for it just once.
-logged() {
-    i=0; n=100
-    [ "${SD_VALGRIND:-0}" = 1 ] && n=600
-    until grep -q "$2" "$1" 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt $n ] && return 1; sleep 0.1
+# eventually CMD...: until CMD succeeds; fails if it has not within 15 s
+# (120 s under valgrind).  What another process or thread does (a log
+# line, a datagram, a count, an index update) is never checked just once.
+eventually() {
+    _ev_i=0 _ev_n=150
+    [ "${SD_VALGRIND:-0}" = 1 ] && _ev_n=1200
+    until "$@"; do
+        _ev_i=$((_ev_i + 1)); [ $_ev_i -gt $_ev_n ] && return 1; sleep 0.1
     done
+    return 0
 }
+# logged LOG PATTERN: PATTERN shows in LOG in time.  A datagram is sent
+# before searchd answers, but the listener writes it when it next runs.
+logged() { eventually grep -q "$2" "$1"; }
+# st KEY: one field of searchd's JSON status; empty, and status 1, when
+# there is none to be had.
+st() {
+    sc --json --status 2>/dev/null | "$PYTHON3" -c '
+import json, sys
+try:
+    print(json.load(sys.stdin)[sys.argv[1]])
+except (ValueError, KeyError):
+    sys.exit(1)' "$1"
+}
+# connections_are N: until searchd counts N connections, the one asking
+# included.  It counts a client out when its loop reads the end of file,
+# which may be after the client's process has gone.
+connections_are() { eventually eval "[ \"\$(st connections)\" = $1 ]"; }
 
 # stop_and_check: one test point: SIGTERM gives exit 0 and removes the socket.
 stop_and_check() {

@@ -175,7 +175,7 @@ CONF
     check "it reads the configuration file Environment= names" \
         grep -q "settings from $D$conf" "$T/daemon.log"
     check "its watchdog is WatchdogSec=/2 (${wd} s)" \
-        grep -q "watchdog every $((wd / 2))\.0 s" "$T/daemon.log"
+        grep -q "watchdog every $((wd / 2)) s" "$T/daemon.log"
     wait_idle
     check "it indexes the configured folder into \${STATE_DIRECTORY}/index" \
         sh -c '"$0" --socket "$1" "Afghan peace" | grep -qi afghan && test -d "$2"' \

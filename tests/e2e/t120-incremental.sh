@@ -11,11 +11,6 @@ cp "$SD_DATA_DIR/samples/"*.txt "$T/spool/"
 printf 'Monsoon floods\n\nHeavy monsoon rain in Sindh.\n' >"$T/spool/sub/m.txt"
 printf '\000\001\002\003binary' >"$T/spool/b.bin"
 
-# st KEY: one number from status.
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 found() { sc "$@" >/dev/null; }
 # round: start, wait for the scan, then check the figures given as
 # "documents failed indexed_files unchanged_files".

@@ -13,10 +13,6 @@ for i in 1 2 3 4 5 6; do
     printf 'Note %s\n\nIn the other folder, item %s.\n' $i $i >"$T/spool/x.d/$i"
     printf 'Note %s\n\nAfter it, item %s.\n' $i $i >"$T/spool/x0$i.txt"
 done
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 scan() { start_daemon --watch "$T/spool" && wait_idle; }
 check "the first scan finishes" scan
 check "24 documents" test "$(st documents)" = 24

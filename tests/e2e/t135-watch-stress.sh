@@ -15,10 +15,6 @@ if [ "${SD_VALGRIND:-0}" = 1 ]; then N=300 LIMIT=2400; fi
 S=$T/spool
 mkdir -p "$S"
 
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 # hits QUERY: the number of documents matching QUERY.
 hits() {
     sc --json "$1" | "$PYTHON3" -c \

@@ -27,11 +27,6 @@ printf 'SABOTAGE none\nwombat survivor text\n' >"$T/spool/sub/none.sab"
 printf 'SABOTAGE slow 200\nnumbat survivor text\n' >"$T/spool/sub/slow.sab"
 good=5   # 2 samples, plain.txt, none.sab, slow.sab
 
-# st KEY: one number from status.
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
 # finds QUERY PATTERN: the hits for QUERY show PATTERN.
 finds() { sc "$1" | grep -q "$2"; }

@@ -19,7 +19,9 @@ for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TMPDIR; do
 done
 DAEMON_PREFIX="$ACT -l $SOCK $envs"
 check "the socket exists before searchd runs" \
-    sh -c "(exec $DAEMON_PREFIX true) & sleep 0.3; test -S '$SOCK'; r=\$?; kill \$! 2>/dev/null; wait; rm -f '$SOCK'; exit \$r"
+    sh -c "(exec $DAEMON_PREFIX true) & i=0
+        until test -S '$SOCK' || [ \$i -ge 100 ]; do i=\$((i + 1)); sleep 0.1; done
+        test -S '$SOCK'; r=\$?; kill \$! 2>/dev/null; wait; rm -f '$SOCK'; exit \$r"
 check "searchc's first connection starts searchd on systemd's socket" \
     start_daemon --watch "$T/spool"
 check "searchd says the socket came from systemd" \

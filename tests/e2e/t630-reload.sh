@@ -9,8 +9,6 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 plan 18
 
-LIMIT=100
-[ "${SD_VALGRIND:-0}" = 1 ] && LIMIT=600
 mkdir -p "$T/plugins" "$T/spool" "$T/more"
 cp "$SD_PLUGIN_DIR"/*.so "$T/plugins/"
 printf 'MARKER\nAlpha report\nThe alpha body.\n' >"$T/spool/a.mk"
@@ -31,23 +29,10 @@ plugin_of() {
         'import json,sys; print(json.load(sys.stdin)["hits"][0]["plugin"])' \
         2>/dev/null
 }
-# until_true CMD...: CMD succeeds in time.
-until_true() {
-    i=0
-    until "$@"; do
-        i=$((i + 1)); [ $i -gt $LIMIT ] && return 1; sleep 0.1
-    done
-}
+# eventually CMD...: CMD succeeds in time.
 is_plugin() { [ "$(plugin_of "$1")" = "$2" ]; }
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
-"$PYTHON3" "$top_srcdir/tests/e2e/notify-listener.py" "$T/notify.sock" \
-    "$T/n.log" &
-LPID=$!
-until_true grep -q LISTENING "$T/n.log" || bail "no notify listener"
+notify_listen "$T/notify.sock" "$T/n.log" || bail "no notify listener"
 NOTIFY_SOCKET=$T/notify.sock start_daemon --plugin-dir "$T/plugins" ||
     bail "searchd did not start"
 wait_idle || bail "the start-up scan did not finish"
@@ -75,7 +60,7 @@ else: sys.exit("no reload in the log")
 ping(2)
 ' "$SOCK" "$DPID" "$T/daemon.log"
 check "SIGHUP: the dropped-in plugin takes the file it knows" \
-    until_true is_plugin alpha marker
+    eventually is_plugin alpha marker
 check "the other file stays with its plugin" is_plugin monsoon plaintext
 wait_idle
 indexed1=$(st indexed_files)
@@ -85,9 +70,9 @@ check "the 6 files were probed in a worker, not by the daemon ($(st probed_files
     [ "$(st probed_files)" = 6 ]
 printf 'MARKER\nBeta report\nThe beta body.\n' >"$T/spool/b.mk"
 check "a new file goes to the new plugin at once" \
-    until_true is_plugin beta marker
+    eventually is_plugin beta marker
 check "RELOADING=1, then READY=1 again" \
-    sh -c "grep -x 'RELOADING=1' -A20 '$T/n.log' | grep -qx 'READY=1'"
+    eventually sh -c "grep -x 'RELOADING=1' -A20 '$T/n.log' | grep -qx 'READY=1'"
 check "the log says the plugins changed" \
     grep -q 'reload: done; [0-9]* plugins; plugins changed' "$T/daemon.log"
 
@@ -108,7 +93,7 @@ printf '[watch more]\n' >>"$C"
 sc --reload >/dev/null 2>&1
 wait_idle
 check "a folder added to the file is indexed after a reload" \
-    until_true sh -c '"$0" --socket "$1" gamma >/dev/null' "$SEARCHC" "$SOCK"
+    eventually sh -c '"$0" --socket "$1" gamma >/dev/null' "$SEARCHC" "$SOCK"
 
 # A broken file: refused with its place, nothing changes.
 cp "$C" "$T/good.conf"
@@ -122,7 +107,7 @@ check "the log says the settings in use stay" \
 cp "$T/good.conf" "$C"
 kill -HUP "$DPID"
 check "SIGHUP with a good file again: reloaded" \
-    until_true sh -c "[ \$(grep -c 'reload: done' '$T/daemon.log') -ge 4 ]"
+    eventually sh -c "[ \$(grep -c 'reload: done' '$T/daemon.log') -ge 4 ]"
 # The records now hold the plugin set: a restart probes nothing again.
 wait_idle
 stop_daemon

@@ -9,10 +9,6 @@ N=3000
 [ "${SD_VALGRIND:-0}" = 1 ] && N=300
 mkdir -p "$T/spool"
 make_reports "$T/spool" "$N" 30
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
 start_daemon --watch "$T/spool" --commit-docs 100 || bail "searchd did not start"
 # Wait until the load is under way but not done.

@@ -8,28 +8,15 @@
 plan 23
 
 SETTLE=200
-LIMIT=150                       # tenths of a second for what must happen
-if [ "${SD_VALGRIND:-0}" = 1 ]; then LIMIT=1200; fi
 
 mkdir -p "$T/spool"
 S=$T/spool
 H=$SD_DATA_DIR/html
 F=$SD_DATA_DIR/feed
 
-poll() {
-    i=0
-    until "$@"; do
-        i=$((i + 1))
-        if [ $i -gt $LIMIT ]; then return 1; fi
-        sleep 0.1
-    done
-}
 found() { sc "$@" >/dev/null 2>&1; }
 absent() { ! sc "$@" >/dev/null 2>&1; }
-docs_are() {
-    test "$(sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)["documents"])')" = "$1"
-}
+docs_are() { test "$(st documents)" = "$1"; }
 # hits EXPR QUERY...: the search as JSON, then a Python expression over
 # its hits h (a list of dicts) with the spool folder as S.
 hits() {
@@ -51,10 +38,10 @@ check "the start-up scan finishes" wait_idle
 
 cp "$H/jsonld.html" "$H/opengraph.html" "$S/"
 check "two article pages dropped in are searchable" \
-    poll found marina pontoon
+    eventually found marina pontoon
 cp "$F/harbour.rss" "$F/quay.atom" "$S/"
-check "two feeds dropped in are searchable" poll found regatta yachts
-check "2 pages and 6 feed items: 8 documents" poll docs_are 8
+check "two feeds dropped in are searchable" eventually found regatta yachts
+check "2 pages and 6 feed items: 8 documents" eventually docs_are 8
 
 check "by title: an RSS item, its own hit, with its link as URL" \
     [ "$(hits '[(x["plugin"], x["file"], x["member"], x["url"], x["title"]) for x in h]' 'title:lighthouse')" = "[('feed', 'harbour.rss', 'https://gazette.example.org/2021/04/lighthouse-cottage', 'https://gazette.example.org/2021/04/lighthouse-cottage', \"Lighthouse keeper's cottage sold\")]" ]
@@ -92,13 +79,13 @@ open(sys.argv[2], "w", encoding="utf-8").write(s)
 PY
 mv "$S/quay.atom.tmp" "$S/quay.atom"
 check "a feed rewritten without an entry: that entry is gone" \
-    poll absent 'title:"tide gauge"'
+    eventually absent 'title:"tide gauge"'
 check "the feed's other entries stay: 7 documents" \
-    eval 'poll docs_are 7 && found regatta yachts'
+    eval 'eventually docs_are 7 && found regatta yachts'
 
 rm "$S/harbour.rss"
 check "removing a feed removes all its items: 4 documents" \
-    eval 'poll absent title:lighthouse && poll docs_are 4 && absent fares'
+    eval 'eventually absent title:lighthouse && eventually docs_are 4 && absent fares'
 check "the outlet now finds only the page" \
     [ "$(hits '[x["file"] for x in h]' 'outlet:"harbour gazette"')" = "['jsonld.html']" ]
 check "the pages and the other feed stay searchable" \

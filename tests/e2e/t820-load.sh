@@ -38,20 +38,9 @@ spool("warm", warm, 0)
 spool("bulk", n, warm)
 PY
 
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 # Until searchd has no client left but the one asking (the load driver's
 # connections are closed by then, but searchd sees it a loop turn later).
-settle() {
-    i=0
-    while [ "$(st connections)" != 1 ]; do
-        i=$((i + 1)); [ $i -gt 100 ] && return 1
-        sleep 0.1
-    done
-    sleep 1
-}
+settle() { connections_are 1 && sleep 1; }
 fds() { ls "/proc/$DPID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status"; }
 

@@ -15,10 +15,6 @@ LOADGEN=$top_builddir/tests/load/loadgen
 N=500
 [ "${SD_VALGRIND:-0}" = 1 ] && N=100
 make_reports "$T/spool" "$N" 10 ", the market and oil prices"
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 IDLE=1.5 READ=1.5 WRITE=2
 start_daemon --idle-timeout $IDLE --read-timeout $READ \
     --write-timeout $WRITE --max-pending-out 128K \
@@ -200,24 +196,29 @@ check "status counts them: $to connections timed out (>= 54)" [ "$to" -ge 54 ]
 # The hostile searches (4 clients x 64 in flight) are real work for the
 # query threads: fair queueing (qpool.c) lets the good client's search
 # wait for about one of them per hostile client, a few ms.
-# Under valgrind, which runs one thread at a time 20-50 times slower, a
-# search takes tens of ms and latency says nothing: shown only.
+# Under ASan the slack is 100 ms: its code runs 2-3 times slower and
+# the two runs, minutes apart, share the cores with other tests in other
+# ways (CI measured 5.8 ms alone, 14.8 ms beside them); a blocked loop
+# still shows.  Under valgrind, which runs one thread at a time 20-50
+# times slower, a search takes tens of ms and latency says nothing:
+# shown only.
+slack=20
+[ "${SD_SANITIZERS:-no}" = yes ] && slack=100
 b99=$(p99 "$T/base.out") h99=$(p99 "$T/hostile-good.out")
-bound=$("$PYTHON3" -c 'import sys; print("%.3f" % (5 * float(sys.argv[1]) + 20))' "$b99")
+bound=$("$PYTHON3" -c 'import sys; print("%.3f" % (5 * float(sys.argv[1]) + int(sys.argv[2])))' "$b99" $slack)
 diag "good client p99: ${b99} ms alone, ${h99} ms beside the hostile clients (bound ${bound} ms)"
 n_good=$(sed -n 's/.* replies=\([0-9]*\) .*/\1/p' "$T/hostile-good.out")
 if [ "${SD_VALGRIND:-0}" = 1 ]; then
     ok "# SKIP latency under valgrind (p99 $b99 ms alone, $h99 ms beside them)"
     ok "# SKIP throughput under valgrind ($n_good requests in 6 s)"
 else
-    check "good client's p99 with hostile clients ($h99 ms) <= 5 x baseline + 20 ms ($bound ms)" \
+    check "good client's p99 with hostile clients ($h99 ms) <= 5 x baseline + $slack ms ($bound ms)" \
         "$PYTHON3" -c 'import sys; sys.exit(float(sys.argv[1]) > float(sys.argv[2]))' "$h99" "$bound"
     check "the good client was served throughout ($n_good requests in 6 s)" \
         [ "${n_good:-0}" -ge 200 ]
 fi
 
-i=0
-while [ "$(st connections)" != 1 ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+connections_are 1 || diag "connections still open: $(st connections)"
 fd1=$(ls "/proc/$DPID/fd" | wc -l)
 check "no descriptor left behind ($fd0 -> $fd1)" [ "$fd1" -le "$fd0" ]
 stop_and_check

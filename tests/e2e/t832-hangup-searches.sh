@@ -15,10 +15,6 @@ make_reports "$T/spool" "$N" 10 ", the market and oil prices"
 mkdir -p "$T/late"
 printf 'Late note\n\nThe axolotl came with a hang-up.\n' >"$T/late/late.txt"
 
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
 check "searchd starts with one query thread" start_daemon --query-threads 1
 check "the spool is indexed" sc --add "$T/spool"

@@ -29,8 +29,6 @@ for i in range(n):
                 % (prefix, i, prefix, i, words))
 PY
 }
-field() { sc --json --status | "$PYTHON3" -c \
-    'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 hits() { sc --json "$1" 2>/dev/null | "$PYTHON3" -c \
     'import json,sys; print(json.load(sys.stdin)["total"])'; }
 
@@ -39,7 +37,7 @@ check "searchd starts on an index on the tmpfs" \
     start_daemon --index "$MNT/index" --watch "$T/spool" --shards 2 \
     --settle 50
 wait_idle
-check "the first 20 files are indexed" test "$(field documents)" = 20
+check "the first 20 files are indexed" test "$(st documents)" = 20
 
 # Fill the disk.
 dd if=/dev/zero of="$MNT/filler" bs=64k 2>/dev/null
@@ -60,21 +58,21 @@ check "searchc --status shows the fault" \
     eval 'sc --status | grep -q "disk_full"'
 check "searches still answer from the last commit" \
     test "$(hits alpha07zq)" = 1
-check "no committed document is lost" test "$(field documents)" -ge 20
+check "no committed document is lost" test "$(st documents)" -ge 20
 check "searchd is still running" kill -0 "$DPID"
 
 # Space comes back: searchd finishes by itself.
 rm -f "$MNT/filler"
 SECONDS=0
-until [ "$(field documents)" = 50 ] && [ "$(field health)" = ok ] &&
-      [ "$(field queued)" = 0 ]; do
+until [ "$(st documents)" = 50 ] && [ "$(st health)" = ok ] &&
+      [ "$(st queued)" = 0 ]; do
     [ $SECONDS -lt 60 ] || break
     sleep 0.3
 done
 diag "after freeing space (${SECONDS} s): $(sc --json --status)"
 check "after space is freed every file is indexed (50 documents)" \
-    test "$(field documents)" = 50
-check "status is healthy again" test "$(field health)" = ok
+    test "$(st documents)" = 50
+check "status is healthy again" test "$(st health)" = ok
 dups=0
 for f in $(seq -f alpha%02g 0 19) $(seq -f beta%02g 0 29); do
     n=$(hits "${f}zq"); [ "$n" = 1 ] || { dups=$((dups + 1)); diag "$f: $n"; }

@@ -13,13 +13,11 @@ for i in $(seq 0 11); do
     printf 'Note %d\n\nThe token cr%dzq marks this file.\n' "$i" "$i" \
         >"$T/spool/n$i.txt"
 done
-field() { sc --json --status | "$PYTHON3" -c \
-    'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 sd() { "$SEARCHD" --no-config --index "$IX" --plugin-dir "$SD_PLUGIN_DIR" \
     --watch "$T/spool" --shards 2 "$@"; }
 
 start_daemon --watch "$T/spool" --shards 2 && wait_idle
-check "12 files indexed" test "$(field documents)" = 12
+check "12 files indexed" test "$(st documents)" = 12
 out=$(sd --rebuild 2>&1); rc=$?
 check "--rebuild refuses while searchd runs on the index" \
     eval '[ $rc = 1 ] && printf %s "$out" | grep -q "in use by a running searchd"' ||
@@ -55,7 +53,7 @@ check "--check: the rebuilt index is clean" \
     diag "$out"
 start_daemon --watch "$T/spool" --shards 2 && wait_idle
 check "searchd runs on the rebuilt index: every file once" \
-    test "$(field documents)" = 12
+    test "$(st documents)" = 12
 check "a search finds a file of the rebuilt index" \
     eval 'sc cr7zq | grep -q n7.txt'
 stop_daemon
@@ -77,7 +75,7 @@ sd --rebuild >/dev/null 2>&1
 rm -rf "$IX"
 start_daemon --watch "$T/spool" --shards 2 && wait_idle
 check "a deleted index is made again and filled from the spool" \
-    test "$(field documents)" = 12
+    test "$(st documents)" = 12
 stop_daemon
 out=$(sd --check 2>&1); rc=$?
 check "--check: the new index is clean" test $rc = 0 || diag "$out"

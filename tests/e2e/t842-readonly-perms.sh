@@ -20,8 +20,6 @@ chown nobody "$T/run"
 for i in 1 2 3; do
     printf 'Note %d\n\nThe token ro%dzq marks it.\n' $i $i >"$T/spool/n$i.txt"
 done
-field() { sc --json --status | "$PYTHON3" -c \
-    'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 # The index is made by root, then searched by nobody.
 start_daemon --watch "$T/spool" && wait_idle
@@ -35,7 +33,7 @@ st=$(sc --json --status)
 check "status: health read-only, with a read_only fault" \
     eval 'printf %s "$st" | grep -q "\"health\":\"read-only\".*\"what\":\"read_only\""' ||
     diag "$st"
-check "status counts the documents" test "$(field documents)" = 3
+check "status counts the documents" test "$(st documents)" = 3
 check "searches work" eval 'sc ro2zq | grep -q n2.txt'
 out=$(sc --add "$T/spool/n1.txt" 2>&1)
 check "add is refused, saying the index is read-only" \
@@ -63,5 +61,5 @@ until sc se1zq >/dev/null 2>&1; do
 done
 check "after chmod the file is indexed (inotify IN_ATTRIB)" \
     eval 'sc se1zq | grep -q secret.txt'
-check "and is no longer failed" test "$(field failed)" = 0
+check "and is no longer failed" test "$(st failed)" = 0
 stop_and_check

@@ -12,20 +12,13 @@ mkdir -p "$D"
 for i in 1 2 3 4; do
     printf 'Note %d\n\nThe token fm%dzq marks it.\n' $i $i >"$D/n$i.txt"
 done
-field() { sc --json --status | "$PYTHON3" -c \
-    'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-wait_for() {   # wait_for SECONDS COMMAND...: until it succeeds
-    local n=$1; shift
-    SECONDS=0
-    until "$@"; do [ $SECONDS -lt "$n" ] || return 1; sleep 0.2; done
-}
 missing() { sc --json --status | grep -q '"folder_missing"'; }
 
 start_daemon --watch "$D" --settle 50 && wait_idle
-check "4 files indexed" test "$(field documents)" = 4
+check "4 files indexed" test "$(st documents)" = 4
 mv "$D" "$T/away"
-check "the folder's going shows in status" wait_for 10 missing
-check "its documents are kept" test "$(field documents)" = 4
+check "the folder's going shows in status" eventually missing
+check "its documents are kept" test "$(st documents)" = 4
 check "and still found" eval 'sc fm3zq | grep -q n3.txt'
 check "the log says it" \
     grep -q "the watched folder is gone; keeping its documents" "$T/daemon.log"
@@ -42,25 +35,25 @@ check "the message names the folder" \
 mv "$T/away" "$D"
 start_daemon --watch "$D" --settle 50 && wait_idle
 mv "$D" "$T/away"
-wait_for 10 missing
+eventually missing
 
 # It comes back changed: one file gone, one new.
 rm "$T/away/n1.txt"
 printf 'Note 5\n\nThe token fm5zq marks it.\n' >"$T/away/n5.txt"
 mv "$T/away" "$D"
 check "its return clears the fault within seconds" \
-    wait_for 10 eval '! missing'
+    eventually eval '! missing'
 check "and it is rescanned: the new file is found" \
-    wait_for 10 eval 'sc fm5zq | grep -q n5.txt'
+    eventually eval 'sc fm5zq | grep -q n5.txt'
 check "the file gone meanwhile is forgotten" \
-    wait_for 10 eval '[ "$(field documents)" = 4 ] && ! sc fm1zq >/dev/null 2>&1'
+    eventually eval '[ "$(st documents)" = 4 ] && ! sc fm1zq >/dev/null 2>&1'
 printf 'Note 6\n\nThe token fm6zq marks it.\n' >"$D/n6.txt"
-check "it is watched again" wait_for 10 eval 'sc fm6zq | grep -q n6.txt'
+check "it is watched again" eventually eval 'sc fm6zq | grep -q n6.txt'
 
 # Gone for good: an add of the missing folder forgets it.
 rm -rf "$D"
-wait_for 10 missing
+eventually missing
 sc --add "$D" >/dev/null 2>&1
 check "an add of the missing folder forgets its documents" \
-    wait_for 10 eval '[ "$(field documents)" = 0 ]'
+    eventually eval '[ "$(st documents)" = 0 ]'
 stop_and_check

@@ -22,8 +22,6 @@ for i in range(n):
                 % (prefix, i, prefix, i, words))
 PY
 }
-field() { sc --json --status | "$PYTHON3" -c \
-    'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 hits() { sc --json "$1" 2>/dev/null | "$PYTHON3" -c \
     'import json,sys; print(json.load(sys.stdin)["total"])'; }
 
@@ -46,14 +44,14 @@ check "searchd was not killed by SIGXFSZ" kill -0 "$DPID"
 check "searches answer from the last commit" test "$(hits gamma04zq)" = 1
 check "the limit is lifted" prlimit --pid "$DPID" --fsize=unlimited:unlimited
 SECONDS=0
-until [ "$(field documents)" = 40 ] && [ "$(field health)" = ok ] &&
-      [ "$(field queued)" = 0 ]; do
+until [ "$(st documents)" = 40 ] && [ "$(st health)" = ok ] &&
+      [ "$(st queued)" = 0 ]; do
     [ $SECONDS -lt 60 ] || break
     sleep 0.3
 done
 diag "recovered in ${SECONDS} s"
 check "once the limit is lifted every file is indexed" \
-    test "$(field documents)" = 40
+    test "$(st documents)" = 40
 dups=0
 for f in $(seq -f gamma%02g 0 9) $(seq -f delta%02g 0 29); do
     n=$(hits "${f}zq"); [ "$n" = 1 ] || { dups=$((dups + 1)); diag "$f: $n"; }
@@ -63,5 +61,5 @@ stop_and_check
 out=$("$SEARCHD" --no-config --check --index "$T/index" 2>&1)
 check "--check finds the index clean" test $? = 0 || diag "$out"
 start_daemon --watch "$T/spool" --shards 2 && wait_idle
-check "a restart finds nothing to redo" test "$(field documents)" = 40 -a \
-    "$(field indexed_files)" = 0
+check "a restart finds nothing to redo" test "$(st documents)" = 40 -a \
+    "$(st indexed_files)" = 0

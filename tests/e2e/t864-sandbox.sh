@@ -17,10 +17,6 @@ printf 'SABOTAGE write %s\nthis plugin writes a file\n' "$T/owned" \
 printf 'SABOTAGE unix\nwalrus survivor text\n' >"$T/spool/unix.sab"
 printf 'A plain note\n\nThe ibex climbed the ridge.\n' >"$T/spool/plain.txt"
 
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
 check "searchd starts" start_daemon --plugin-dir "$T/plugins" \
     --watch "$T/spool" --workers 2

@@ -20,10 +20,6 @@ cp "$SD_PLUGIN_DIR/plaintext.so" "$SD_FIXTURE_DIR/saboteur.so" "$T/plugins/"
 printf 'A plain note\n\nThe ibex climbed the ridge.\n' >"$T/spool/plain.txt"
 printf 'SABOTAGE loop\nthis plugin spins\n' >"$T/spool/loop.sab"
 
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
 DAEMON_PREFIX=$REFUSE
 check "searchd starts where seccomp is refused" start_daemon \

@@ -10,31 +10,21 @@ plan 8
 mkdir -p "$T/plugins" "$T/roots/queue" "$T/roots/d" "$T/outside"
 cp "$SD_PLUGIN_DIR"/*.so "$SD_FIXTURE_DIR/saboteur.so" "$T/plugins/"
 # One worker, kept busy by this file while the next add waits its turn.
-printf 'SABOTAGE slow 3000\nthe bilby was slow\n' >"$T/roots/queue/slow.sab"
+printf 'SABOTAGE slow 8000\nthe bilby was slow\n' >"$T/roots/queue/slow.sab"
 printf 'Inside note\n\nThe okapi is inside.\n' >"$T/roots/d/f.txt"
 printf 'Secret note\n\nThe narwhal is outside every root.\n' \
     >"$T/outside/f.txt"
 ADD_ROOT="$T/roots"
 
-# st KEY: one number from status.
-st() {
-    sc --json --status | "$PYTHON3" -c \
-        'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
-# wait_queued N: until status counts at least N files queued (10 s).
-wait_queued() {
-    i=0
-    while [ "$(st queued)" -lt "$1" ]; do
-        i=$((i + 1)); [ $i -le 100 ] || return 1
-        sleep 0.1
-    done
-}
+# wait_queued N: until status counts at least N files queued.
+wait_queued() { eventually eval "[ \"\$(st queued)\" -ge $1 ]"; }
 
 check "searchd starts with one worker and the saboteur plugin" \
     start_daemon --plugin-dir "$T/plugins" --workers 1 --deadline 30
 sc --add "$T/roots/queue/slow.sab" >"$T/slow.out" 2>&1 &
 slow=$!
-# The slow file first, to the worker (it sleeps 3 s there)...
+# The slow file first, to the worker (it sleeps 8 s there, longer than the
+# steps below take on a loaded machine)...
 wait_queued 1 && sleep 0.5
 # ...then the file whose folder is about to be swapped.
 "$SEARCHC" --socket "$SOCK" --add "$T/roots/d/f.txt" >"$T/f.out" 2>&1 &
