@@ -77,6 +77,8 @@ present=$((N - N / 10))
 rewritten=$((N / 10))
 check "every file present is indexed, once ($present documents)" \
     poll_eq st documents "$present"
+# A path still settling (--settle 100) is not counted as queued yet.
+sleep 0.5
 wait_idle
 check "and no more" test "$(st documents)" = "$present"
 check "every rewritten file has its new words ($rewritten)" \
