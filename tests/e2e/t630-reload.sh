@@ -29,7 +29,6 @@ plugin_of() {
         'import json,sys; print(json.load(sys.stdin)["hits"][0]["plugin"])' \
         2>/dev/null
 }
-# eventually CMD...: CMD succeeds in time.
 is_plugin() { [ "$(plugin_of "$1")" = "$2" ]; }
 
 notify_listen "$T/notify.sock" "$T/n.log" || bail "no notify listener"
