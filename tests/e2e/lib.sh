@@ -190,7 +190,8 @@ eventually() {
 }
 # logged LOG PATTERN: PATTERN shows in LOG in time.  A datagram is sent
 # before searchd answers, but the listener writes it when it next runs.
-logged() { eventually grep -q "$2" "$1"; }
+logged() { eventually grep_q "$2" "$1"; }
+grep_q() { grep -q "$1" "$2" 2>/dev/null; }
 # st KEY: one field of searchd's JSON status; empty, and status 1, when
 # there is none to be had.
 st() {
@@ -201,10 +202,16 @@ try:
 except (ValueError, KeyError):
     sys.exit(1)' "$1"
 }
-# connections_are N: until searchd counts N connections, the one asking
-# included.  It counts a client out when its loop reads the end of file,
-# which may be after the client's process has gone.
-connections_are() { eventually eval "[ \"\$(st connections)\" = $1 ]"; }
+# held_connections: how many connections searchd's end of $SOCK has open,
+# from the kernel's table: counting them opens none (a status request
+# would count itself).  A client that has gone stays counted until
+# searchd's loop reads the end of file and closes its end too.
+held_connections() {
+    awk -v p="$SOCK" '$6 == "03" && $8 == p { n++ } END { print n + 0 }' \
+        /proc/net/unix
+}
+# clients_gone: until searchd holds no connection open.
+clients_gone() { eventually eval '[ "$(held_connections)" = 0 ]'; }
 
 # stop_and_check: one test point: SIGTERM gives exit 0 and removes the socket.
 stop_and_check() {

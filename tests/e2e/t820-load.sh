@@ -38,9 +38,9 @@ spool("warm", warm, 0)
 spool("bulk", n, warm)
 PY
 
-# Until searchd has no client left but the one asking (the load driver's
-# connections are closed by then, but searchd sees it a loop turn later).
-settle() { connections_are 1 && sleep 1; }
+# Until searchd has no client left (the load driver's connections are
+# closed by then, but searchd sees it a loop turn later).
+settle() { clients_gone && sleep 1; }
 fds() { ls "/proc/$DPID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status"; }
 
@@ -89,7 +89,7 @@ check "the bulk load indexed all $FILES files" \
 check "no connection refused or timed out" \
     [ "$(st connections_refused)/$(st connections_timed_out)" = 0/0 ]
 
-settle || diag "connections still open: $(st connections)"
+settle || diag "connections still open: $(held_connections)"
 fd1=$(fds) rss1=$(rss_kb)
 diag "file descriptors: $fd0 before, $fd1 after"
 diag "VmRSS: $rss0 kB before, $rss1 kB after"

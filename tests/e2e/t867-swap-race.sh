@@ -17,7 +17,7 @@ printf 'Secret note\n\nThe narwhal is outside every root.\n' \
 ADD_ROOT="$T/roots"
 
 # wait_queued N: until status counts at least N files queued.
-wait_queued() { eventually eval "[ \"\$(st queued)\" -ge $1 ]"; }
+wait_queued() { eventually eval "[ \"\$(st queued)\" -ge $1 ] 2>/dev/null"; }
 
 check "searchd starts with one worker and the saboteur plugin" \
     start_daemon --plugin-dir "$T/plugins" --workers 1 --deadline 30
