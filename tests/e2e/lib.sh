@@ -210,8 +210,8 @@ held_connections() {
     awk -v p="$SOCK" '$6 == "03" && $8 == p { n++ } END { print n + 0 }' \
         /proc/net/unix
 }
-# clients_gone: until searchd holds no connection open.
-clients_gone() { eventually eval '[ "$(held_connections)" = 0 ]'; }
+# connections_held N: until searchd holds exactly N connections open.
+connections_held() { eventually eval "[ \"\$(held_connections)\" = $1 ]"; }
 
 # stop_and_check: one test point: SIGTERM gives exit 0 and removes the socket.
 stop_and_check() {

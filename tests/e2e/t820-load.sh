@@ -40,7 +40,7 @@ PY
 
 # Until searchd has no client left (the load driver's connections are
 # closed by then, but searchd sees it a loop turn later).
-settle() { clients_gone && sleep 1; }
+settle() { connections_held 0 && sleep 1; }
 fds() { ls "/proc/$DPID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status"; }
 

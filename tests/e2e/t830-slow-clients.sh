@@ -219,7 +219,7 @@ else
         [ "${n_good:-0}" -ge 200 ]
 fi
 
-clients_gone || diag "connections still open: $(held_connections)"
+connections_held 0 || diag "connections still open: $(held_connections)"
 fd1=$(ls "/proc/$DPID/fd" | wc -l)
 check "no descriptor left behind ($fd0 -> $fd1)" [ "$fd1" -le "$fd0" ]
 stop_and_check

@@ -64,7 +64,7 @@ check "the 4th is told busy: too many from that user" \
 check "root still gets in" sc --ping
 # Only the 3 held: root's ping (and any status query) may not be
 # counted out yet, and would take a slot the other users want.
-eventually eval '[ "$(held_connections)" = 3 ]' ||
+connections_held 3 ||
     diag "connections open: $(held_connections), not 3"
 # Five more users, 3 each: of their 15 tries, 12 fill up to 15
 # connections; the 16th slot is the reserve, so 3 are refused.
