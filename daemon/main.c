@@ -576,7 +576,7 @@ notifier_start(struct notifier *nt, struct event_base *base,
         nt->watchdog_ev = event_new(base, -1, EV_PERSIST, watchdog_cb, nt);
         if (nt->watchdog_ev == NULL || event_add(nt->watchdog_ev, &wtv) < 0)
             return -1;
-        /* What the timer was given, so the line shows a wrong one. */
+        /* Logged from wtv itself: a wrong conversion shows here. */
         log_info("main: systemd watchdog every %g s",
                  (double)wtv.tv_sec + (double)wtv.tv_usec / 1e6);
     }

@@ -200,9 +200,9 @@ check "status counts them: $to connections timed out (>= 54)" [ "$to" -ge 54 ]
 # the two runs, minutes apart, share the cores with other tests in other
 # ways.  CI measured 5.8 ms alone and 14.8 ms beside them, a third of
 # the 49 ms bound, where a plain build uses a thirtieth of its own; a
-# blocked loop still shows.  Under valgrind, which runs one thread at a time 20-50
-# times slower, a search takes tens of ms and latency says nothing:
-# shown only.
+# blocked loop still shows.  Under valgrind, which runs one thread at a
+# time 20-50 times slower, a search takes tens of ms and latency says
+# nothing: shown only.
 slack=20
 [ "${SD_SANITIZERS:-no}" = yes ] && slack=100
 b99=$(p99 "$T/base.out") h99=$(p99 "$T/hostile-good.out")
